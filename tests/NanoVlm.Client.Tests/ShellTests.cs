@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using NanoVlm.Client.Layout;
+using NanoVlm.Client.Services;
+using NanoVlm.Client.Shell;
+
+namespace NanoVlm.Client.Tests;
+
+public sealed class ShellTests : IAsyncDisposable
+{
+    private readonly BunitContext _context = new();
+
+    public ShellTests()
+    {
+        _context.JSInterop.Mode = JSRuntimeMode.Loose;
+        _context.Services.AddMudServices();
+        _context.Services.AddSingleton<ISystemSummaryProvider>(new FixedSummary(
+            new SystemSummary("cpu", 2, "0.107.0", "2.10.0", "fp32 available, bf16 available (fast)")));
+    }
+
+    // MudBlazor 9 components need the context disposed asynchronously.
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    [Fact]
+    public void NavigationListsEverySectionInOrder()
+    {
+        var menu = _context.Render<NavMenu>();
+        var links = menu.FindAll("a");
+        Assert.Equal(["Runs", "New run", "Playground", "Models"], links.Select(a => a.TextContent.Trim()));
+        Assert.Equal(["runs", "runs/new", "playground", "models"], links.Select(a => a.GetAttribute("href")));
+    }
+
+    [Fact]
+    public void SystemChipShowsDeviceAndThreadsFromTheProvider()
+    {
+        var chip = _context.Render<SystemChip>();
+        Assert.Contains("CPU · 2 threads", chip.Find("[data-testid=system-chip]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MainLayoutRendersAppBarNavigationAndBody()
+    {
+        var layout = _context.Render<MainLayout>(parameters => parameters
+            .Add(p => p.Body, builder => builder.AddMarkupContent(0, "<p id=\"body\">page</p>")));
+        Assert.Contains("NanoVlm", layout.Find(".mud-appbar").TextContent, StringComparison.Ordinal);
+        Assert.Equal(4, layout.FindAll(".mud-nav-link").Count);
+        Assert.Equal("page", layout.Find("#body").TextContent);
+    }
+
+    private sealed class FixedSummary(SystemSummary summary) : ISystemSummaryProvider
+    {
+        public SystemSummary Current => summary;
+    }
+}

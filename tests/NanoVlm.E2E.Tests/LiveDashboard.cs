@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace NanoVlm.E2E.Tests;
+
+/// <summary>
+/// The real server on a free loopback port (Kestrel, not the in-memory test server) and a headless
+/// Debian Chromium driven by Playwright. Playwright cannot download its own browser here.
+/// </summary>
+public sealed class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "nanovlm-e2e", Guid.NewGuid().ToString("N"));
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("NANOVLM_CHROMIUM") ?? "/usr/bin/chromium";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Storage:DataDir", _dataDir);
+        builder.UseSetting("Engine:Threads", "1");
+    }
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"No Chromium at {ChromiumPath}. Install Debian's package (apt-get install chromium) or set NANOVLM_CHROMIUM; ./test.sh does this when run as root.");
+        }
+        UseKestrel(0);
+        StartServer();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // The machine has no network beyond package registries: keep Chromium from phoning home.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        await DisposeAsync();
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+}
