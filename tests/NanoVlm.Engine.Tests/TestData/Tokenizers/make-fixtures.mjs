@@ -247,14 +247,26 @@ const families = [
   { family: "tiny-added-tokens", file: "tiny-added-tokens.tokenizer.json", json: tinyAddedTokens, config: {}, texts: tinyTexts, withTemplate: true },
 ];
 
+// Both JavaScript ports implement the Digits pre-tokenizer with an ASCII-only \d, while the Rust
+// library splits on char::is_numeric (every Unicode Nd/Nl/No character: ٣, १, 𝟏, ², Ⅻ ...). Their ids
+// are wrong for such text, so those cases are left out for families with a Digits step; the C# tests
+// check that behaviour against the Rust semantics directly (DigitsPreTokenizerTests).
+const hasNonAsciiNumeric = (text) => /[^\P{N}0-9]/u.test(text);
+const usesDigits = (json) => JSON.stringify(json.pre_tokenizer ?? null).includes('"Digits"');
+
 const cases = [];
 const disagreements = [];
+let leftOutForDigits = 0;
 for (const f of families) {
   const { hf, lenml } = loadBoth(f.json, f.config);
   const texts = f.texts ?? [...handWritten, ...withSpecials(f.specials), ...randomTexts(150, f.seed, f.specials)];
   const modes = f.withTemplate ? [false, true] : [false];
   for (const addSpecialTokens of modes) {
     for (const text of texts) {
+      if (usesDigits(f.json) && hasNonAsciiNumeric(text)) {
+        leftOutForDigits++;
+        continue;
+      }
       const a = hf.encode(text, { add_special_tokens: addSpecialTokens }).ids;
       const b = lenml.encode(text, { add_special_tokens: addSpecialTokens });
       const lenmlAgrees = JSON.stringify(a) === JSON.stringify(b);
@@ -281,8 +293,9 @@ const output = {
   },
   families: families.map((f) => ({ family: f.family, file: f.file, overrides: f.overrides ?? null })),
   lenmlDisagreements: disagreements.length,
+  leftOutForDigits,
   cases,
 };
 fs.writeFileSync(here + "expected-ids.json", JSON.stringify(output) + "\n");
-console.log(`wrote ${cases.length} cases; @lenml/tokenizers disagrees on ${disagreements.length}`);
+console.log(`wrote ${cases.length} cases; @lenml/tokenizers disagrees on ${disagreements.length}; ${leftOutForDigits} left out (non-ASCII digits under Digits)`);
 for (const d of disagreements) console.log(JSON.stringify(d));
