@@ -142,7 +142,7 @@ public static class NanoVlmCheckpoint
             {
                 consumed.Add(EmbeddingKey);
                 var (head, embedding) = (tensors[HeadKey], tensors[EmbeddingKey]);
-                if (!head.shape.SequenceEqual(embedding.shape) || !head.to(ScalarType.Float32).equal(embedding.to(ScalarType.Float32)).item<bool>())
+                if (!head.shape.SequenceEqual(embedding.shape) || !head.to(ScalarType.Float32).eq(embedding.to(ScalarType.Float32)).all().item<bool>())
                     mismatched.Add($"{HeadKey} and {EmbeddingKey} differ, but lm_tie_weights is true (they must be one matrix)");
             }
             if (hasHead) Assign(EmbeddingKey, HeadKey);

@@ -17,7 +17,7 @@ namespace NanoVlm.Engine.Model;
 /// </remarks>
 public sealed class LanguageModel : nn.Module
 {
-    private readonly Embedding token_embedding;
+    private readonly TokenEmbedding token_embedding;
     private readonly RotaryEmbedding rotary_embd;
     private readonly ModuleList<LanguageModelBlock> blocks;
     private readonly RmsNorm norm;
@@ -25,7 +25,7 @@ public sealed class LanguageModel : nn.Module
 
     public LanguageModel(VlmConfig config) : base(nameof(LanguageModel))
     {
-        token_embedding = nn.Embedding(config.LmVocabSize, config.LmHiddenDim);
+        token_embedding = new TokenEmbedding(config.LmVocabSize, config.LmHiddenDim);
         rotary_embd = new RotaryEmbedding(config);
         blocks = new ModuleList<LanguageModelBlock>(
             Enumerable.Range(0, config.LmNBlocks).Select(_ => new LanguageModelBlock(config)).ToArray());
@@ -42,10 +42,10 @@ public sealed class LanguageModel : nn.Module
     public RotaryEmbedding Rotary => rotary_embd;
 
     /// <summary>The embedding matrix [V, H] (also the head's weight when tied).</summary>
-    public Parameter TokenEmbeddingWeight => token_embedding.weight!;
+    public Parameter TokenEmbeddingWeight => token_embedding.Weight;
 
     /// <summary>The head's weight [V, H]: its own matrix when untied, the embedding matrix when tied.</summary>
-    public Parameter HeadWeight => head?.weight ?? token_embedding.weight!;
+    public Parameter HeadWeight => head?.weight ?? token_embedding.Weight;
 
     /// <summary>[B, T] ids → [B, T, H] embeddings.</summary>
     public Tensor EmbedTokens(Tensor inputIds) => token_embedding.call(inputIds);
@@ -78,7 +78,7 @@ public sealed class LanguageModel : nn.Module
 
     /// <summary>[..., H] hidden states → [..., V] logits.</summary>
     public Tensor Head(Tensor hidden) => head is null
-        ? nn.functional.linear(hidden, token_embedding.weight!)
+        ? nn.functional.linear(hidden, token_embedding.Weight)
         : head.call(hidden);
 
     /// <summary>nanoVLM's init: Linear and Embedding N(0, 0.02); RMSNorm weights 1 (already).</summary>
