@@ -10,9 +10,9 @@ namespace NanoVlm.Engine.Model;
 /// head h / n_kv_groups), scale 1/sqrt(head_dim).
 /// </summary>
 /// <remarks>
-/// Scores, mask and softmax are float32 whatever the compute dtype: the additive mask (see
-/// <see cref="AttentionMask"/>) only stays finite there. The output is cast back to the dtype of the value
-/// projection before <c>out_proj</c>.
+/// q, k and v enter attention as float32 (softmax in float32 whatever the compute dtype) with a boolean mask (see
+/// <see cref="AttentionMask"/>); the output is cast back to the dtype of the value projection before
+/// <c>out_proj</c>.
 /// </remarks>
 public sealed class LanguageModelAttention : nn.Module
 {
@@ -42,10 +42,10 @@ public sealed class LanguageModelAttention : nn.Module
     /// <param name="x">[B, T, H]</param>
     /// <param name="cos">[1, T, hd] float32</param>
     /// <param name="sin">[1, T, hd] float32</param>
-    /// <param name="mask">[B, 1, T, T_kv] additive float32</param>
+    /// <param name="mask">causal + padding mask for T queries over T_kv keys</param>
     /// <param name="cache">the KV cache and this block's index in it, or null for a full forward</param>
     /// <returns>[B, T, H]</returns>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, (KvCache Cache, int Block)? cache)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
     {
         var batch = x.shape[0];
         var length = x.shape[1];
@@ -57,6 +57,10 @@ public sealed class LanguageModelAttention : nn.Module
         var valueDtype = v.dtype;
 
         q = RotaryEmbedding.Apply(q, cos, sin);
+        if (mask.FullyPaddedQueries is { } padded)
+        {
+            q = q.masked_fill(padded, 0); // uniform attention over the pads it sees, as in the reference
+        }
         k = RotaryEmbedding.Apply(k, cos, sin);
 
         if (cache is { } c)
@@ -69,7 +73,7 @@ public sealed class LanguageModelAttention : nn.Module
 
         var y = nn.functional.scaled_dot_product_attention(
             Precision.ToFloat32(q), Precision.ToFloat32(keys), Precision.ToFloat32(values),
-            mask, training ? dropout : 0.0, false);                                      // [B, nH, T, hd] float32
+            mask.Allowed, training ? dropout : 0.0, false);                              // [B, nH, T, hd] float32
 
         y = y.to(valueDtype).transpose(1, 2).reshape(batch, length, hidden);              // [B, T, H]
         y = out_proj.call(y);

@@ -22,7 +22,7 @@ public sealed class LanguageModelBlock : nn.Module
 
     /// <param name="x">[B, T, H]</param>
     /// <returns>[B, T, H]</returns>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, (KvCache Cache, int Block)? cache)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
     {
         x = x.add(attn.Forward(norm1.call(x), cos, sin, mask, cache));
         return x.add(mlp.call(norm2.call(x)));

@@ -8,18 +8,51 @@ namespace NanoVlm.Engine.Tests.Model;
 public sealed class NumericsTests
 {
     [Fact]
-    public void MaskHasTwoFiniteLevelsAndEveryRowKeepsItsOwnKey()
+    public void MaskCombinesCausalityAndPaddingAndNeverLeavesARowEmpty()
     {
         using var scope = NewDisposeScope();
-        var mask = AttentionMask.Build(tensor(new long[,] { { 0, 1, 1 } }), 1, 3, 3, CPU).data<float>().ToArray();
-        const float pad = AttentionMask.PaddedKey, future = AttentionMask.FutureKey;
-        Assert.Equal(new[] { pad, future, future, pad, 0, future, pad, 0, 0 }, mask);
-        Assert.All(mask, v => Assert.True(float.IsFinite(v)));
-        Assert.True(future < pad * 1.5f);
+        // Row 0: two left pads then a real token; row 1: no padding.
+        var mask = AttentionMask.Build(tensor(new long[,] { { 0, 0, 1 }, { 1, 1, 1 } }), 2, 3, 3, CPU);
+
+        var allowed = mask.Allowed.to(ScalarType.Int32).data<int>().ToArray();
+        int[] expectedAllowed =
+        [
+            1, 0, 0,   1, 1, 0,   0, 0, 1, // pad queries see the pads up to themselves; the real one sees itself only
+            1, 0, 0,   1, 1, 0,   1, 1, 1, // plain causal
+        ];
+        Assert.Equal(expectedAllowed, allowed);
+        Assert.NotNull(mask.FullyPaddedQueries);
+        bool[] expectedFullyPadded = [true, true, false, false, false, false];
+        Assert.Equal(expectedFullyPadded, mask.FullyPaddedQueries!.data<bool>().ToArray());
 
         // A decode step (one query after three cached keys) is masked by padding only.
-        var decode = AttentionMask.Build(tensor(new long[,] { { 0, 1, 1, 1 } }), 1, 1, 4, CPU).data<float>().ToArray();
-        Assert.Equal(new[] { pad, 0f, 0f, 0f }, decode);
+        var decode = AttentionMask.Build(tensor(new long[,] { { 0, 1, 1, 1 } }), 1, 1, 4, CPU);
+        bool[] expectedDecode = [false, true, true, true];
+        Assert.Equal(expectedDecode, decode.Allowed.data<bool>().ToArray());
+        Assert.Null(decode.FullyPaddedQueries);
+    }
+
+    [Fact]
+    public void AFullyPaddedQueryAveragesItsVisibleValuesUniformly()
+    {
+        // The reference's finfo.min padding mask makes every score of such a row equal: a uniform average.
+        manual_seed(33);
+        var config = TestConfigs.Micro() with { LmNKvHeads = 4, LmNBlocks = 1 };
+        using var attention = new LanguageModelAttention(config);
+        attention.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(1, 3, 32);
+        var mask = AttentionMask.Build(tensor(new long[,] { { 0, 0, 1 } }), 1, 3, 3, CPU);
+        var (cos, sin) = new RotaryEmbedding(config).Compute(0, 3, CPU);
+
+        var y = attention.Forward(x, cos, sin, mask, null); // [1, 3, 32]
+
+        // Same module, zero queries: value path only. Position 1 must be out_proj(mean(v0, v1)).
+        var state = attention.state_dict();
+        var values = nn.functional.linear(x, state["v_proj.weight"]);                            // [1, 3, 32]
+        var expected = nn.functional.linear(values[.., ..2].mean([1]), state["out_proj.weight"]); // [1, 32]
+        Assert.True(y[.., 1].allclose(expected, rtol: 0, atol: 1e-6));
     }
 
     [Theory]
