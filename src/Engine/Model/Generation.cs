@@ -47,6 +47,12 @@ public static class VlmGeneration
         GenerationOptions options, long? imageTokenId = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxNewTokens);
+        if (!options.Greedy && !(options.Temperature > 0))
+            throw new ArgumentException($"Sampling needs a positive temperature, got {options.Temperature}.", nameof(options));
+        if (!options.Greedy && !(options.TopP > 0))
+            throw new ArgumentException($"Sampling needs top_p > 0, got {options.TopP}.", nameof(options));
+        if (options.StopAtEos && options.EosTokenId is null)
+            throw new ArgumentException("StopAtEos needs an EosTokenId.", nameof(options));
         var batch = (int)inputIds.shape[0];
         var promptLength = inputIds.shape[1];
         var steps = options.MaxNewTokens;
