@@ -92,11 +92,10 @@ public sealed class ProjectorAndRotaryTests
         Assert.True(logits.isfinite().all().item<bool>());
     }
 
-    [Fact]
+    [ReferenceCaseFact]
     public void FreshInverseFrequenciesEqualTheReferenceBufferBitForBit()
     {
         // basic-tied: head_dim 96/6 = 16, lm_re_base 100000.
-        if (ReferenceCases.Directory is null) return;
         using var scope = NewDisposeScope();
         var stored = NanoVlm.Engine.Checkpoints.SafeTensors.Load(
             Path.Combine(ReferenceCases.PathOf("basic-tied"), "model", "model.safetensors"),
