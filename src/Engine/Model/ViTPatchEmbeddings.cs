@@ -1,0 +1,44 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NanoVlm.Engine.Model;
+
+/// <summary>
+/// Patch embedding: a stride-P convolution, patches flattened row-major (index = row·side + col), an optional
+/// CLS token in front, and a learned position embedding (no interpolation: images must be exactly
+/// <c>vit_img_size</c>).
+/// </summary>
+public sealed class ViTPatchEmbeddings : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv;
+    private readonly Parameter? cls_token;
+    private readonly Parameter position_embedding;
+    private readonly int imageSize;
+
+    public ViTPatchEmbeddings(VlmConfig config) : base(nameof(ViTPatchEmbeddings))
+    {
+        imageSize = config.VitImgSize;
+        long dim = config.VitHiddenDim;
+        conv = nn.Conv2d(3, dim, kernel_size: config.VitPatchSize, stride: config.VitPatchSize);
+        var tokens = config.VitNumPatches + (config.VitClsFlag ? 1 : 0);
+        if (config.VitClsFlag) cls_token = new Parameter(zeros(1, 1, dim));
+        position_embedding = new Parameter(rand(1, tokens, dim)); // the reference's torch.rand init
+        RegisterComponents();
+    }
+
+    /// <param name="x">[N, 3, S, S] pixels</param>
+    /// <returns>[N, patches (+1 with CLS), D]</returns>
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dim() != 4 || x.shape[1] != 3 || x.shape[2] != imageSize || x.shape[3] != imageSize)
+            throw new ArgumentException($"pixel_values must be [N, 3, {imageSize}, {imageSize}], got [{string.Join(", ", x.shape)}].");
+        var patches = conv.call(x).flatten(2).transpose(1, 2); // [N, D, side, side] → [N, D, P] → [N, P, D]
+        if (cls_token is not null)
+        {
+            var cls = cls_token.expand(patches.shape[0], -1, -1); // [N, 1, D]
+            patches = cat([cls, patches], 1);                     // [N, 1 + P, D]
+        }
+        return patches.add(position_embedding);
+    }
+}
