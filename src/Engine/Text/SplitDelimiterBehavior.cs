@@ -90,60 +90,60 @@ public static class DelimiterSplitter
                 break;
 
             case SplitDelimiterBehavior.Contiguous:
-            {
-                bool previousWasDelimiter = false;
-                foreach ((int s, int e, bool isDelimiter) in segments)
                 {
-                    if (isDelimiter == previousWasDelimiter && result.Count > 0)
+                    bool previousWasDelimiter = false;
+                    foreach ((int s, int e, bool isDelimiter) in segments)
                     {
-                        result[^1] = (result[^1].Start, e);
+                        if (isDelimiter == previousWasDelimiter && result.Count > 0)
+                        {
+                            result[^1] = (result[^1].Start, e);
+                        }
+                        else
+                        {
+                            result.Add((s, e));
+                        }
+                        previousWasDelimiter = isDelimiter;
                     }
-                    else
-                    {
-                        result.Add((s, e));
-                    }
-                    previousWasDelimiter = isDelimiter;
+                    break;
                 }
-                break;
-            }
 
             case SplitDelimiterBehavior.MergedWithPrevious:
-            {
-                bool previousWasDelimiter = false;
-                foreach ((int s, int e, bool isDelimiter) in segments)
                 {
-                    if (isDelimiter && !previousWasDelimiter && result.Count > 0)
+                    bool previousWasDelimiter = false;
+                    foreach ((int s, int e, bool isDelimiter) in segments)
                     {
-                        result[^1] = (result[^1].Start, e);
+                        if (isDelimiter && !previousWasDelimiter && result.Count > 0)
+                        {
+                            result[^1] = (result[^1].Start, e);
+                        }
+                        else
+                        {
+                            result.Add((s, e));
+                        }
+                        previousWasDelimiter = isDelimiter;
                     }
-                    else
-                    {
-                        result.Add((s, e));
-                    }
-                    previousWasDelimiter = isDelimiter;
+                    break;
                 }
-                break;
-            }
 
             case SplitDelimiterBehavior.MergedWithNext:
-            {
-                bool previousWasDelimiter = false;
-                for (int i = segments.Count - 1; i >= 0; i--)
                 {
-                    (int s, int e, bool isDelimiter) = segments[i];
-                    if (isDelimiter && !previousWasDelimiter && result.Count > 0)
+                    bool previousWasDelimiter = false;
+                    for (int i = segments.Count - 1; i >= 0; i--)
                     {
-                        result[^1] = (s, result[^1].End);
+                        (int s, int e, bool isDelimiter) = segments[i];
+                        if (isDelimiter && !previousWasDelimiter && result.Count > 0)
+                        {
+                            result[^1] = (s, result[^1].End);
+                        }
+                        else
+                        {
+                            result.Add((s, e));
+                        }
+                        previousWasDelimiter = isDelimiter;
                     }
-                    else
-                    {
-                        result.Add((s, e));
-                    }
-                    previousWasDelimiter = isDelimiter;
+                    result.Reverse();
+                    break;
                 }
-                result.Reverse();
-                break;
-            }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(behavior), behavior, null);

@@ -136,20 +136,20 @@ internal static class TokenizerJsonReader
                     addPrefixSpace: OptionalBool(element, "add_prefix_space", true),
                     useRegex: OptionalBool(element, "use_regex", true));
             case "Split":
-            {
-                SplitDelimiterBehavior behavior = ReadBehavior(RequiredString(element, "behavior", "Split pre-tokenizer"));
-                bool invert = OptionalBool(element, "invert", false);
-                JsonElement pattern = Required(element, "pattern", "Split pre-tokenizer");
-                if (OptionalString(pattern, "Regex") is { } regex)
                 {
-                    return new SplitPreTokenizer(new CodePointRegex(regex), behavior, invert);
+                    SplitDelimiterBehavior behavior = ReadBehavior(RequiredString(element, "behavior", "Split pre-tokenizer"));
+                    bool invert = OptionalBool(element, "invert", false);
+                    JsonElement pattern = Required(element, "pattern", "Split pre-tokenizer");
+                    if (OptionalString(pattern, "Regex") is { } regex)
+                    {
+                        return new SplitPreTokenizer(new CodePointRegex(regex), behavior, invert);
+                    }
+                    if (OptionalString(pattern, "String") is { } literal)
+                    {
+                        return SplitPreTokenizer.ForLiteral(literal, behavior, invert);
+                    }
+                    throw new UnsupportedTokenizerException("A Split pre-tokenizer's pattern must be {\"Regex\": ...} or {\"String\": ...}.");
                 }
-                if (OptionalString(pattern, "String") is { } literal)
-                {
-                    return SplitPreTokenizer.ForLiteral(literal, behavior, invert);
-                }
-                throw new UnsupportedTokenizerException("A Split pre-tokenizer's pattern must be {\"Regex\": ...} or {\"String\": ...}.");
-            }
             case "Digits":
                 return new DigitsPreTokenizer(OptionalBool(element, "individual_digits", false));
             case "Sequence":
@@ -237,18 +237,18 @@ internal static class TokenizerJsonReader
             case "TemplateProcessing":
                 return ReadTemplate(processor);
             case "Sequence":
-            {
-                // Each processor wraps the output of the one before it.
-                var prefix = new List<int>();
-                var suffix = new List<int>();
-                foreach (JsonElement inner in Required(processor, "processors", "Sequence post-processor").EnumerateArray())
                 {
-                    PostProcessor p = ReadPostProcessor(inner);
-                    prefix.InsertRange(0, p.PrefixIds);
-                    suffix.AddRange(p.SuffixIds);
+                    // Each processor wraps the output of the one before it.
+                    var prefix = new List<int>();
+                    var suffix = new List<int>();
+                    foreach (JsonElement inner in Required(processor, "processors", "Sequence post-processor").EnumerateArray())
+                    {
+                        PostProcessor p = ReadPostProcessor(inner);
+                        prefix.InsertRange(0, p.PrefixIds);
+                        suffix.AddRange(p.SuffixIds);
+                    }
+                    return new PostProcessor(prefix, suffix);
                 }
-                return new PostProcessor(prefix, suffix);
-            }
             default:
                 throw new UnsupportedTokenizerException(
                     $"Post-processor type '{type}' is not supported; supported: {PostProcessor.SupportedTypes}.");

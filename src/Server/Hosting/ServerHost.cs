@@ -1,8 +1,8 @@
+using MudBlazor.Services;
 using NanoVlm.Client;
 using NanoVlm.Server.Endpoints;
 using NanoVlm.Server.Services;
 using NanoVlm.Server.Storage;
-using MudBlazor.Services;
 
 namespace NanoVlm.Server.Hosting;
 

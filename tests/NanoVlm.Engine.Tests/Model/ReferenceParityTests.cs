@@ -1,7 +1,6 @@
 using System.Text.Json;
 using NanoVlm.Engine.Checkpoints;
 using NanoVlm.Engine.Parity;
-using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using NanoVlm.Engine.Checkpoints;
 using NanoVlm.Engine.Model;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NanoVlm.Engine.Tests.Model;

@@ -19,7 +19,12 @@ public sealed class AddedVocabularyTests
     {
         HfTokenizer tok = WithAddedToken(new JsonObject
         {
-            ["content"] = "cat", ["single_word"] = true, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+            ["content"] = "cat",
+            ["single_word"] = true,
+            ["lstrip"] = false,
+            ["rstrip"] = false,
+            ["normalized"] = false,
+            ["special"] = true,
         });
         Assert.Equal(300, tok.TokenToId("cat"));
         Assert.Equal([300], tok.Encode("cat"));
@@ -34,7 +39,12 @@ public sealed class AddedVocabularyTests
     {
         HfTokenizer tok = WithAddedToken(new JsonObject
         {
-            ["content"] = "[M]", ["single_word"] = false, ["lstrip"] = true, ["rstrip"] = true, ["normalized"] = false, ["special"] = true,
+            ["content"] = "[M]",
+            ["single_word"] = false,
+            ["lstrip"] = true,
+            ["rstrip"] = true,
+            ["normalized"] = false,
+            ["special"] = true,
         });
         Assert.Equal(tok.Encode("a[M]b"), tok.Encode("a \t [M]\n b"));
     }

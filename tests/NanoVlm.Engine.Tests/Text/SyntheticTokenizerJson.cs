@@ -50,8 +50,13 @@ public static class SyntheticTokenizerJson
         {
             added.Add(new JsonObject
             {
-                ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false,
-                ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+                ["id"] = id,
+                ["content"] = content,
+                ["single_word"] = false,
+                ["lstrip"] = false,
+                ["rstrip"] = false,
+                ["normalized"] = false,
+                ["special"] = true,
             });
         }
         JsonObject byteLevel() => new() { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true };
