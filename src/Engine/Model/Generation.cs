@@ -42,8 +42,10 @@ public static class VlmGeneration
     /// <param name="inputIds">[B, T] int64, left-padded</param>
     /// <param name="pixelValues">[N, 3, S, S] or null</param>
     /// <param name="attentionMask">[B, T] (1 = token, 0 = pad) or null</param>
+    /// <param name="onStep">called after each step with the step index and the token chosen for every row, for streaming</param>
+    /// <param name="cancellationToken">checked before every step; cancelling throws <see cref="OperationCanceledException"/></param>
     public static Tensor Generate(VisionLanguageModel model, Tensor inputIds, Tensor? pixelValues, Tensor? attentionMask,
-        GenerationOptions options, long? imageTokenId = null)
+        GenerationOptions options, long? imageTokenId = null, Action<int, long[]>? onStep = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxNewTokens);
         if (!options.Greedy && !(options.Temperature > 0))
@@ -68,13 +70,16 @@ public static class VlmGeneration
         {
             using (var scope = NewDisposeScope())
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var ids = inputIds.to(device);
                 var mask = attentionMask?.to(device);
                 var hidden = model.Decoder.Forward(model.EmbedInputs(ids, pixelValues?.to(device), imageTokenId), mask, cache); // [B, T, H]
                 Record(tokens, 0, Choose(model.Logits(hidden.select(1, -1)), options, sampler), finished, options);
+                onStep?.Invoke(0, Column(tokens, 0));
             }
             for (var step = 1; step < steps; step++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (options.StopAtEos && finished.All(f => f))
                 {
                     FillRemaining(tokens, step, options.EosTokenId!.Value);
@@ -87,6 +92,7 @@ public static class VlmGeneration
                 var mask = GrowMask(attentionMask, batch, promptLength, step, device);               // [B, T + step]
                 var hidden = model.Decoder.Forward(model.Decoder.EmbedTokens(next), mask, cache);      // [B, 1, H]
                 Record(tokens, step, Choose(model.Logits(hidden.select(1, -1)), options, sampler), finished, options);
+                onStep?.Invoke(step, Column(tokens, step));
             }
         }
         finally
@@ -135,6 +141,13 @@ public static class VlmGeneration
                 tokens[b, step] = chosen[b];
             }
         }
+    }
+
+    private static long[] Column(long[,] tokens, int step)
+    {
+        var column = new long[tokens.GetLength(0)];
+        for (var b = 0; b < column.Length; b++) column[b] = tokens[b, step];
+        return column;
     }
 
     private static void FillRemaining(long[,] tokens, int fromStep, long eos)

@@ -10,7 +10,7 @@ public static class CommandLine
     public const int UsageError = 2;
 
     /// <summary>Every verb, in the order --help lists them.</summary>
-    public static IReadOnlyList<IVerb> Verbs { get; } = [new InfoVerb()];
+    public static IReadOnlyList<IVerb> Verbs { get; } = [new InfoVerb(), new AskVerb(), new TokenizeVerb(), new LogitsVerb()];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -47,6 +47,12 @@ public static class CommandLine
         {
             await error.WriteLineAsync(e.Message);
             return UsageError;
+        }
+        catch (Exception e) when (UserErrors.IsUserError(e))
+        {
+            // Bad files, models or settings: the message says what is wrong; no stack trace for a user mistake.
+            await error.WriteLineAsync($"error: {e.Message}");
+            return Failure;
         }
     }
 
