@@ -64,6 +64,19 @@ public sealed class ModelVerbTests : IDisposable
         Assert.Contains("--input", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task BenchWritesGenerationFiguresAndChecksCacheAgainstRecomputation()
+    {
+        var json = Path.Combine(_folder, "bench.json");
+        var (code, output, _) = await Run("bench", "--quick", "--new-tokens", "4", "--json", json);
+        Assert.Equal(0, code);
+        Assert.Contains("speedup", output, StringComparison.Ordinal);
+        using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var tiny = Assert.Single(report.RootElement.GetProperty("generation").EnumerateArray());
+        Assert.True(tiny.GetProperty("identical_tokens").GetBoolean());
+        Assert.True(tiny.GetProperty("decode_tokens_per_second").GetDouble() > 0);
+    }
+
     private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
     {
         using var output = new StringWriter();

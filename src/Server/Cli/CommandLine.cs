@@ -10,7 +10,7 @@ public static class CommandLine
     public const int UsageError = 2;
 
     /// <summary>Every verb, in the order --help lists them.</summary>
-    public static IReadOnlyList<IVerb> Verbs { get; } = [new InfoVerb(), new AskVerb(), new TokenizeVerb(), new LogitsVerb()];
+    public static IReadOnlyList<IVerb> Verbs { get; } = [new InfoVerb(), new AskVerb(), new TokenizeVerb(), new LogitsVerb(), new BenchVerb()];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
