@@ -1,0 +1,106 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace NanoVlm.Client.Charts;
+
+/// <summary>
+/// Renders a <see cref="ChartModel"/> to SVG with ScottPlot on the server. Failures are never hidden: every
+/// non-finite point becomes a red triangle at the top edge, skipped ranges are shaded, and annotations are
+/// labelled vertical lines. Long series are thinned by <see cref="SeriesDownsampler"/> first.
+/// </summary>
+public static class ChartRenderer
+{
+    public const string FailureColor = "#d32f2f";
+    private const string FontName = "DejaVu Sans";
+
+    public static string RenderSvg(ChartModel model, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var plot = new Plot();
+        plot.Font.Set(FontName);
+        plot.Title(model.Title, size: 14);
+        plot.XLabel(model.XLabel, size: 12);
+        plot.YLabel(model.LogY ? $"{model.YLabel} (log)" : model.YLabel, size: 12);
+        var buckets = Math.Max(50, width / 2);
+
+        var failures = new List<double>();
+        var anyFinite = false;
+        double yMin = double.PositiveInfinity, yMax = double.NegativeInfinity;
+        foreach (var series in model.Series)
+        {
+            var (xs, ys) = Visible(series, model.XRange);
+            failures.AddRange(xs.Where((_, i) => !double.IsFinite(ys[i]) || (model.LogY && ys[i] <= 0)));
+            var (thinX, thinY) = SeriesDownsampler.Downsample(xs, model.LogY ? ys.Select(LogOrNaN).ToArray() : ys, buckets);
+            if (thinX.Length == 0)
+            {
+                continue;
+            }
+            anyFinite = true;
+            yMin = Math.Min(yMin, thinY.Min());
+            yMax = Math.Max(yMax, thinY.Max());
+            var scatter = plot.Add.Scatter(thinX, thinY, Color.FromHex(series.Color));
+            scatter.LegendText = series.Name;
+            scatter.LineWidth = series.PointsOnly ? 0 : (float)series.LineWidth;
+            scatter.MarkerSize = series.PointsOnly || thinX.Length == 1 ? 6 : 0;
+        }
+        if (!anyFinite)
+        {
+            yMin = 0;
+            yMax = 1;
+        }
+        var span = yMax - yMin;
+        var top = yMax + (span > 0 ? span * 0.08 : 1);
+        var bottom = yMin - (span > 0 ? span * 0.04 : 1);
+
+        foreach (var range in model.ShadedRanges)
+        {
+            var shade = plot.Add.Rectangle(range.From, range.To, bottom, top);
+            shade.FillStyle.Color = Color.FromHex("#ffb300").WithAlpha(0.25);
+            shade.LineStyle.Width = 0;
+        }
+        foreach (var annotation in model.Annotations)
+        {
+            var line = plot.Add.VerticalLine(annotation.X, 1.5f, Color.FromHex(annotation.Color), LinePattern.Dashed);
+            line.LabelText = annotation.Label;
+            line.LabelFontSize = 11;
+            line.LabelOppositeAxis = true;
+        }
+        if (failures.Count > 0)
+        {
+            var markers = plot.Add.ScatterPoints(failures.ToArray(), Enumerable.Repeat(top, failures.Count).ToArray(), Color.FromHex(FailureColor));
+            markers.MarkerShape = MarkerShape.FilledTriangleDown;
+            markers.MarkerSize = 9;
+            markers.LegendText = string.Create(CultureInfo.InvariantCulture, $"non-finite ({failures.Count})");
+        }
+
+        if (model.LogY)
+        {
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = value => Math.Pow(10, value).ToString("G3", CultureInfo.InvariantCulture),
+            };
+        }
+        plot.Axes.SetLimitsY(bottom, top + (span > 0 ? span * 0.04 : 0.5));
+        if (model.XRange is { } zoom)
+        {
+            plot.Axes.SetLimitsX(zoom.From, zoom.To);
+        }
+        plot.ShowLegend(Alignment.UpperRight);
+        var svg = plot.GetSvgXml(width, height);
+        // Inline in HTML: drop the XML declaration.
+        var start = svg.IndexOf("<svg", StringComparison.Ordinal);
+        return start > 0 ? svg[start..] : svg;
+    }
+
+    private static (double[] X, double[] Y) Visible(ChartSeries series, (double From, double To)? range)
+    {
+        if (range is not { } zoom)
+        {
+            return ([.. series.X], [.. series.Y]);
+        }
+        var indices = Enumerable.Range(0, series.X.Count).Where(i => series.X[i] >= zoom.From && series.X[i] <= zoom.To).ToArray();
+        return (indices.Select(i => series.X[i]).ToArray(), indices.Select(i => series.Y[i]).ToArray());
+    }
+
+    private static double LogOrNaN(double value) => value > 0 ? Math.Log10(value) : double.NaN;
+}

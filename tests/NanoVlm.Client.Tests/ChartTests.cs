@@ -1,0 +1,67 @@
+using NanoVlm.Client.Charts;
+
+namespace NanoVlm.Client.Tests;
+
+public sealed class ChartTests
+{
+    [Fact]
+    public void DownsamplingKeepsASingleSpikeAndStaysWithinBudget()
+    {
+        var x = Enumerable.Range(0, 100_000).Select(i => (double)i).ToArray();
+        var y = x.Select(v => 2.0 + Math.Sin(v / 500) * 0.1).ToArray();
+        y[73_456] = 50;
+        var (thinX, thinY) = SeriesDownsampler.Downsample(x, y, buckets: 200);
+        Assert.True(thinX.Length <= 600, $"{thinX.Length} points");
+        Assert.Contains(50.0, thinY);
+        Assert.Contains(73_456.0, thinX);
+        Assert.Equal(thinX.Order(), thinX);
+    }
+
+    [Fact]
+    public void DownsamplingLeavesNonFinitePointsToTheRenderer()
+    {
+        var (thinX, thinY) = SeriesDownsampler.Downsample([1, 2, 3, 4], [1.0, double.NaN, double.PositiveInfinity, 0.5], buckets: 10);
+        Assert.Equal([1.0, 4.0], thinX);
+        Assert.Equal([1.0, 0.5], thinY);
+    }
+
+    [Fact]
+    public void DebiasedEmaStartsAtTheFirstValueAndSkipsNaN()
+    {
+        var smoothed = Smoothing.DebiasedEma([4.0, double.NaN, 2.0], 0.9);
+        Assert.Equal(4.0, smoothed[0], 12);
+        Assert.True(double.IsNaN(smoothed[1]));
+        // (0.9·0.1·4 + 0.1·2) / (1 − 0.81)
+        Assert.Equal((0.9 * 0.1 * 4 + 0.1 * 2) / (1 - 0.81), smoothed[2], 12);
+        Assert.Equal([1.0, 2.0], Smoothing.DebiasedEma([1.0, 2.0], 0));
+    }
+
+    [Fact]
+    public void NonFinitePointsAppearAsCountedFailureMarkers()
+    {
+        var model = new ChartModel("Train loss", "step", "loss",
+            [new ChartSeries("loss", [1, 2, 3, 4, 5], [3.0, 2.5, double.NaN, double.PositiveInfinity, 2.0], "#3949ab")])
+        {
+            Annotations = [new ChartAnnotation(3, "fp16 → bf16", "#00897b")],
+            ShadedRanges = [new ChartRange(3, 4)],
+        };
+        var svg = ChartRenderer.RenderSvg(model, 600, 300);
+        Assert.StartsWith("<svg", svg.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("non-finite (2)", svg, StringComparison.Ordinal);
+        Assert.Contains("fp16 → bf16", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AllNaNSeriesStillRendersItsFailures()
+    {
+        var model = new ChartModel("Train loss", "step", "loss", [new ChartSeries("loss", [1, 2], [double.NaN, double.NaN], "#3949ab")]);
+        Assert.Contains("non-finite (2)", ChartRenderer.RenderSvg(model, 400, 200), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LogScaleTreatsNonPositiveValuesAsFailures()
+    {
+        var model = new ChartModel("Loss scale", "step", "scale", [new ChartSeries("scale", [1, 2, 3], [65536.0, 0.0, 32768.0], "#3949ab")]) { LogY = true };
+        Assert.Contains("non-finite (1)", ChartRenderer.RenderSvg(model, 400, 200), StringComparison.Ordinal);
+    }
+}
