@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using NanoVlm.Client;
 using NanoVlm.Server.Endpoints;
+using NanoVlm.Server.Live;
 using NanoVlm.Server.Services;
 using NanoVlm.Server.Storage;
 
@@ -23,7 +24,9 @@ public static class ServerHost
 
         builder.Services.AddEngine(builder.Configuration);
         builder.Services.AddStorage(builder.Configuration);
+        builder.Services.AddLiveUpdates();
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
@@ -34,6 +37,8 @@ public static class ServerHost
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthEndpoint();
+        app.MapRunsEndpoints();
+        app.MapHub<RunsHub>(RunsHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NanoVlm.Client.Services;
 
 namespace NanoVlm.Server.Storage;
 
@@ -10,6 +11,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<DataDirectory>();
         services.AddHostedService<DataDirectoryLockService>();
+        services.AddSingleton<DashboardDatabase>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<IRunQueries>(provider => provider.GetRequiredService<RunStore>());
+        services.AddHostedService<InterruptedRunsMarker>();
+        services.AddSingleton<MetricWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<MetricWriter>());
         return services;
     }
 }

@@ -1,0 +1,43 @@
+using LiteDB;
+using NanoVlm.Server.Storage.Documents;
+
+namespace NanoVlm.Server.Storage;
+
+/// <summary>
+/// The one LiteDB file of this process (data folder/nanovlm.db). Opened after the data folder's lock is held,
+/// so a second server on the same folder fails on the lock instead of corrupting the file.
+/// </summary>
+public sealed class DashboardDatabase : IDisposable
+{
+    public const string FileName = "nanovlm.db";
+
+    private readonly LiteDatabase _database;
+
+    public DashboardDatabase(DataDirectory dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(dataDirectory);
+        dataDirectory.Acquire();
+        Path = System.IO.Path.Combine(dataDirectory.Root, FileName);
+        _database = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct });
+        Runs = _database.GetCollection<RunDocument>("runs");
+        Metrics = _database.GetCollection<MetricDocument>("metrics");
+        Evaluations = _database.GetCollection<EvaluationDocument>("evaluations");
+        Events = _database.GetCollection<EventDocument>("events");
+        Metrics.EnsureIndex(m => m.RunId);
+        Metrics.EnsureIndex(m => m.Step);
+        Evaluations.EnsureIndex(e => e.RunId);
+        Events.EnsureIndex(e => e.RunId);
+    }
+
+    public string Path { get; }
+
+    public ILiteCollection<RunDocument> Runs { get; }
+
+    public ILiteCollection<MetricDocument> Metrics { get; }
+
+    public ILiteCollection<EvaluationDocument> Evaluations { get; }
+
+    public ILiteCollection<EventDocument> Events { get; }
+
+    public void Dispose() => _database.Dispose();
+}

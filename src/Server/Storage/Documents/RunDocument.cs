@@ -1,0 +1,29 @@
+using NanoVlm.Client.Services;
+
+namespace NanoVlm.Server.Storage.Documents;
+
+/// <summary>A run as stored in LiteDB. The configuration is kept verbatim as the JSON the run was started with.</summary>
+public sealed class RunDocument
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public RunStatus Status { get; set; }
+    public string Model { get; set; } = "";
+    public string Precision { get; set; } = "";
+    public long Step { get; set; }
+    public long TotalSteps { get; set; }
+    public double? BestValidationLoss { get; set; }
+    public double? BestAnls { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+    public string? Error { get; set; }
+    public string ConfigurationJson { get; set; } = "{}";
+    public string OutputDirectory { get; set; } = "";
+
+    public RunSummary ToSummary() => new(Id, Name, Status, Model, Precision, Step, TotalSteps, BestValidationLoss, BestAnls,
+        AsUtc(CreatedAt), StartedAt is { } started ? AsUtc(started) : null, EndedAt is { } ended ? AsUtc(ended) : null, Error);
+
+    // LiteDB hands DateTime back in local time; the dashboard works in UTC.
+    private static DateTimeOffset AsUtc(DateTime time) => new(time.ToUniversalTime(), TimeSpan.Zero);
+}
