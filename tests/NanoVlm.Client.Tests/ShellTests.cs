@@ -16,6 +16,7 @@ public sealed class ShellTests : IAsyncDisposable
         _context.Services.AddMudServices();
         _context.Services.AddSingleton<ISystemSummaryProvider>(new FixedSummary(
             new SystemSummary("cpu", 2, "0.107.0", "2.10.0", "fp32 available, bf16 available (fast)")));
+        _context.Services.AddSingleton<IRunUpdates>(new NoUpdates());
     }
 
     // MudBlazor 9 components need the context disposed asynchronously.
@@ -45,6 +46,18 @@ public sealed class ShellTests : IAsyncDisposable
         Assert.Contains("NanoVlm", layout.Find(".mud-appbar").TextContent, StringComparison.Ordinal);
         Assert.Equal(4, layout.FindAll(".mud-nav-link").Count);
         Assert.Equal("page", layout.Find("#body").TextContent);
+    }
+
+    private sealed class NoUpdates : IRunUpdates
+    {
+        public IDisposable Subscribe(string? runId, Action<RunUpdate> handler) => new Subscription();
+
+        private sealed class Subscription : IDisposable
+        {
+            public void Dispose()
+            {
+            }
+        }
     }
 
     private sealed class FixedSummary(SystemSummary summary) : ISystemSummaryProvider

@@ -23,13 +23,14 @@ public static class ChartRenderer
         plot.YLabel(model.LogY ? $"{model.YLabel} (log)" : model.YLabel, size: 12);
         var buckets = Math.Max(50, width / 2);
 
-        var failures = new List<double>();
+        // One marker per X: a raw curve and its smoothed twin fail at the same steps.
+        var failures = new SortedSet<double>();
         var anyFinite = false;
         double yMin = double.PositiveInfinity, yMax = double.NegativeInfinity;
         foreach (var series in model.Series)
         {
             var (xs, ys) = Visible(series, model.XRange);
-            failures.AddRange(xs.Where((_, i) => !double.IsFinite(ys[i]) || (model.LogY && ys[i] <= 0)));
+            failures.UnionWith(xs.Where((_, i) => !double.IsFinite(ys[i]) || (model.LogY && ys[i] <= 0)));
             var (thinX, thinY) = SeriesDownsampler.Downsample(xs, model.LogY ? ys.Select(LogOrNaN).ToArray() : ys, buckets);
             if (thinX.Length == 0)
             {
@@ -47,6 +48,14 @@ public static class ChartRenderer
         {
             yMin = 0;
             yMax = 1;
+            if (failures.Count == 0)
+            {
+                var placeholder = plot.Add.Text("no data yet", 0.5, 0.5);
+                placeholder.LabelFontSize = 14;
+                placeholder.LabelFontColor = Colors.Gray;
+                placeholder.LabelAlignment = Alignment.MiddleCenter;
+                plot.Axes.SetLimitsX(0, 1);
+            }
         }
         var span = yMax - yMin;
         var top = yMax + (span > 0 ? span * 0.08 : 1);
@@ -87,9 +96,10 @@ public static class ChartRenderer
         }
         plot.ShowLegend(Alignment.UpperRight);
         var svg = plot.GetSvgXml(width, height);
-        // Inline in HTML: drop the XML declaration.
+        // Inline in HTML: drop the XML declaration, and give the root a viewBox so CSS can scale it to its cell.
         var start = svg.IndexOf("<svg", StringComparison.Ordinal);
-        return start > 0 ? svg[start..] : svg;
+        svg = start > 0 ? svg[start..] : svg;
+        return svg.Insert("<svg".Length, string.Create(CultureInfo.InvariantCulture, $" viewBox=\"0 0 {width} {height}\""));
     }
 
     private static (double[] X, double[] Y) Visible(ChartSeries series, (double From, double To)? range)

@@ -38,6 +38,7 @@ public static class ServerHost
         app.MapStaticAssets();
         app.MapHealthEndpoint();
         app.MapRunsEndpoints();
+        app.MapMetricsExport();
         app.MapHub<RunsHub>(RunsHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
