@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using NanoVlm.Client;
 using NanoVlm.Server.Endpoints;
 using NanoVlm.Server.Live;
+using NanoVlm.Server.Playground;
 using NanoVlm.Server.Services;
 using NanoVlm.Server.Storage;
 
@@ -25,6 +26,7 @@ public static class ServerHost
         builder.Services.AddEngine(builder.Configuration);
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddLiveUpdates();
+        builder.Services.AddInference(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddMudServices();

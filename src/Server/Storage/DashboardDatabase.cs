@@ -1,4 +1,5 @@
 using LiteDB;
+using NanoVlm.Server.Playground;
 using NanoVlm.Server.Storage.Documents;
 
 namespace NanoVlm.Server.Storage;
@@ -23,6 +24,7 @@ public sealed class DashboardDatabase : IDisposable
         Metrics = _database.GetCollection<MetricDocument>("metrics");
         Evaluations = _database.GetCollection<EvaluationDocument>("evaluations");
         Events = _database.GetCollection<EventDocument>("events");
+        Playground = _database.GetCollection<PlaygroundDocument>("playground");
         Metrics.EnsureIndex(m => m.RunId);
         Metrics.EnsureIndex(m => m.Step);
         Evaluations.EnsureIndex(e => e.RunId);
@@ -38,6 +40,8 @@ public sealed class DashboardDatabase : IDisposable
     public ILiteCollection<EvaluationDocument> Evaluations { get; }
 
     public ILiteCollection<EventDocument> Events { get; }
+
+    public ILiteCollection<PlaygroundDocument> Playground { get; }
 
     public void Dispose() => _database.Dispose();
 }

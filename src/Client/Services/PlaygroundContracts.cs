@@ -1,0 +1,52 @@
+namespace NanoVlm.Client.Services;
+
+/// <summary>A model the playground can load: a preset, a run's checkpoint, or an imported checkpoint folder.</summary>
+/// <param name="Id">what to pass back when asking ("preset:tiny", "checkpoint:/path")</param>
+public sealed record ModelChoice(string Id, string Name, string Source, long Parameters);
+
+/// <summary>Decoding settings as the playground form holds them.</summary>
+public sealed record DecodingSettings
+{
+    public int MaxNewTokens { get; init; } = 64;
+    public bool Greedy { get; init; } = true;
+    public double Temperature { get; init; } = 0.7;
+    public int TopK { get; init; } = 50;
+    public double TopP { get; init; } = 0.9;
+    public int Seed { get; init; } = 42;
+}
+
+/// <summary>An uploaded image after checking: what the model will see and what it costs.</summary>
+public sealed record ImagePreview(string UploadId, int Width, int Height, int GridRows, int GridColumns, int ImageTokens, string PreviewDataUrl);
+
+/// <summary>A finished answer.</summary>
+public sealed record PlaygroundAnswer(string Answer, int Tokens, double MsToFirstToken, double MsTotal, bool Stopped, double? Anls);
+
+/// <summary>One question asked in the playground, kept in the history.</summary>
+public sealed record PlaygroundEntry(string Id, DateTimeOffset Time, string UploadId, string ThumbnailDataUrl, string ModelId, string Question,
+    string Answer, string? ExpectedAnswer, double? Anls);
+
+/// <summary>Why an upload or a question was refused, in words for the user.</summary>
+public sealed class PlaygroundException(string message) : Exception(message);
+
+/// <summary>What the playground page needs from the server.</summary>
+public interface IPlayground
+{
+    IReadOnlyList<ModelChoice> Models();
+
+    /// <summary>The upload size limit, checked before a file leaves the browser.</summary>
+    long MaxUploadBytes { get; }
+
+    /// <summary>Checks and stores an upload; throws <see cref="PlaygroundException"/> with the reason when refused.</summary>
+    Task<ImagePreview> UploadAsync(byte[] bytes, string modelId, CancellationToken cancellationToken);
+
+    /// <summary>The preview of a stored upload as a given model would see it.</summary>
+    Task<ImagePreview> PreviewAsync(string uploadId, string modelId, CancellationToken cancellationToken);
+
+    /// <summary>Answers, calling <paramref name="onText"/> with each new piece; cancelling stops generation.</summary>
+    Task<PlaygroundAnswer> AskAsync(string uploadId, string question, string modelId, DecodingSettings settings, string? expectedAnswer,
+        Action<string> onText, CancellationToken cancellationToken);
+
+    IReadOnlyList<PlaygroundEntry> History();
+
+    void DeleteHistoryEntry(string id);
+}

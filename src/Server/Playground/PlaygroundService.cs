@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Options;
+using NanoVlm.Client.Services;
+using NanoVlm.Engine.Inference;
+using NanoVlm.Engine.Vision;
+using NanoVlm.Server.Inference;
+using NanoVlm.Server.Storage;
+
+namespace NanoVlm.Server.Playground;
+
+/// <summary>
+/// The playground's server side: checks and stores uploads, previews what a model will see, answers on the
+/// inference thread while streaming text, and keeps the history in LiteDB.
+/// </summary>
+public sealed class PlaygroundService(
+    InferenceWorker worker,
+    ModelCatalog catalog,
+    UploadStore uploads,
+    DashboardDatabase database,
+    IOptions<InferenceOptions> options) : IPlayground
+{
+    private static readonly TimeSpan UnreferencedUploadLifetime = TimeSpan.FromHours(1);
+
+    public SafeImageDecoder Decoder { get; } = new(new ImageLimits(
+        (long)options.Value.MaxUploadMegabytes * 1024 * 1024,
+        (long)options.Value.MaxUploadMegapixels * 1_000_000,
+        options.Value.DecoderAllocationMegabytes));
+
+    public IReadOnlyList<ModelChoice> Models() => catalog.List();
+
+    public long MaxUploadBytes => Decoder.Limits.MaxBytes;
+
+    public Task<ImagePreview> UploadAsync(byte[] bytes, string modelId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        string uploadId;
+        try
+        {
+            uploadId = uploads.Save(bytes, Decoder);
+        }
+        catch (ImageRejectedException e)
+        {
+            throw new PlaygroundException(e.Message);
+        }
+        uploads.DeleteUnreferenced(ReferencedUploads().Append(uploadId).ToHashSet(StringComparer.Ordinal), UnreferencedUploadLifetime);
+        return PreviewAsync(uploadId, modelId, cancellationToken);
+    }
+
+    public Task<ImagePreview> PreviewAsync(string uploadId, string modelId, CancellationToken cancellationToken)
+    {
+        RequireUpload(uploadId);
+        var config = ConfigOf(modelId);
+        var processor = new NanoVlmImageProcessor(new ImageProcessorSettings(config.VitImgSize, config.MaxImgSize, config.ResizeToMaxSideLen));
+        using var image = Decode(uploads.Read(uploadId));
+        var (rows, columns) = processor.GridFor(image.Height, image.Width);
+        return Task.FromResult(new ImagePreview(uploadId, image.Width, image.Height, rows, columns,
+            ImageTokenString.PlaceholderCount(rows, columns, config.MpImageTokenLength), PreviewImages.DataUrl(image, 640)));
+    }
+
+    public async Task<PlaygroundAnswer> AskAsync(string uploadId, string question, string modelId, DecodingSettings settings,
+        string? expectedAnswer, Action<string> onText, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrWhiteSpace(question))
+        {
+            throw new PlaygroundException("Type a question first.");
+        }
+        RequireUpload(uploadId);
+        if (!catalog.Contains(modelId))
+        {
+            throw new PlaygroundException($"Unknown model '{modelId}'. Pick one from the list.");
+        }
+        var askOptions = new AskOptions
+        {
+            MaxNewTokens = settings.MaxNewTokens,
+            Greedy = settings.Greedy,
+            Temperature = settings.Temperature,
+            TopK = settings.TopK,
+            TopP = settings.TopP,
+            Seed = (ulong)Math.Max(0, settings.Seed),
+        };
+        var problems = askOptions.Validate();
+        if (problems.Count > 0)
+        {
+            throw new PlaygroundException(string.Join(" ", problems));
+        }
+        var bytes = uploads.Read(uploadId);
+        using var image = Decode(bytes);
+        var result = await worker.RunAsync(cache =>
+        {
+            var model = cache.Get(modelId);
+            return new VqaAnswerer(model, Decoder).Ask(image, question, askOptions, onText, cancellationToken);
+        }, cancellationToken);
+
+        var answer = new PlaygroundAnswer(result.Answer, result.Tokens, result.MsToFirstToken, result.MsTotal, result.Stopped, Anls: null);
+        database.Playground.Insert(new PlaygroundDocument
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Time = DateTime.UtcNow,
+            UploadId = uploadId,
+            ThumbnailDataUrl = PreviewImages.DataUrl(image, 96),
+            ModelId = modelId,
+            Question = question,
+            Answer = result.Answer,
+            ExpectedAnswer = string.IsNullOrWhiteSpace(expectedAnswer) ? null : expectedAnswer,
+            Anls = answer.Anls,
+        });
+        return answer;
+    }
+
+    public IReadOnlyList<PlaygroundEntry> History() =>
+        [.. database.Playground.FindAll().OrderByDescending(d => d.Time).Select(d => d.ToEntry())];
+
+    public void DeleteHistoryEntry(string id)
+    {
+        var entry = database.Playground.FindById(id);
+        if (entry is null)
+        {
+            return;
+        }
+        database.Playground.Delete(id);
+        // An upload lives as long as a history entry refers to it.
+        if (!database.Playground.Exists(d => d.UploadId == entry.UploadId))
+        {
+            uploads.Delete(entry.UploadId);
+        }
+    }
+
+    private IEnumerable<string> ReferencedUploads() => database.Playground.FindAll().Select(d => d.UploadId);
+
+    private Engine.Model.VlmConfig ConfigOf(string modelId)
+    {
+        try
+        {
+            return catalog.ConfigOf(modelId);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+        {
+            throw new PlaygroundException(e.Message);
+        }
+    }
+
+    private void RequireUpload(string uploadId)
+    {
+        if (!uploads.Exists(uploadId))
+        {
+            throw new PlaygroundException("That image is no longer stored. Upload it again.");
+        }
+    }
+
+    private SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> Decode(byte[] bytes)
+    {
+        try
+        {
+            return Decoder.Decode(bytes);
+        }
+        catch (ImageRejectedException e)
+        {
+            throw new PlaygroundException(e.Message);
+        }
+    }
+}

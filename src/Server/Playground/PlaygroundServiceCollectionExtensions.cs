@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Options;
+using NanoVlm.Client.Services;
+using NanoVlm.Server.Inference;
+
+namespace NanoVlm.Server.Playground;
+
+public static class PlaygroundServiceCollectionExtensions
+{
+    public static IServiceCollection AddInference(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<InferenceOptions>().Bind(configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<InferenceWorker>();
+        services.AddSingleton<UploadStore>();
+        services.AddSingleton<PlaygroundService>();
+        services.AddSingleton<IPlayground>(provider => provider.GetRequiredService<PlaygroundService>());
+        return services;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using NanoVlm.Engine.Vision;
+using NanoVlm.Server.Storage;
+
+namespace NanoVlm.Server.Playground;
+
+/// <summary>
+/// Uploaded images, under the data folder only, named by the SHA-256 of their bytes (so the same picture is
+/// stored once and a name can never point elsewhere). Files are checked before they are written.
+/// </summary>
+public sealed partial class UploadStore(DataDirectory dataDirectory)
+{
+    private static readonly Dictionary<string, string> Extensions = new(StringComparer.Ordinal)
+    {
+        ["image/png"] = "png", ["image/jpeg"] = "jpg", ["image/webp"] = "webp", ["image/bmp"] = "bmp", ["image/gif"] = "gif",
+    };
+
+    public string Folder => Path.Combine(dataDirectory.Root, "uploads");
+
+    /// <summary>Checks the bytes (format, size, pixels, truncation) and stores them; returns the upload id.</summary>
+    public string Save(byte[] bytes, SafeImageDecoder decoder)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        var format = decoder.Inspect(bytes);
+        var id = $"{Convert.ToHexStringLower(SHA256.HashData(bytes))}.{Extensions[format.DefaultMimeType]}";
+        Directory.CreateDirectory(Folder);
+        var path = Path.Combine(Folder, id);
+        if (!File.Exists(path))
+        {
+            // Written under a temporary name and renamed, so a crash never leaves half a file under the real name.
+            var temporary = path + ".partial";
+            File.WriteAllBytes(temporary, bytes);
+            File.Move(temporary, path, overwrite: true);
+        }
+        return id;
+    }
+
+    public byte[] Read(string uploadId) => File.ReadAllBytes(PathOf(uploadId));
+
+    public bool Exists(string uploadId) => IsValidId(uploadId) && File.Exists(Path.Combine(Folder, uploadId));
+
+    public void Delete(string uploadId)
+    {
+        var path = PathOf(uploadId);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Deletes uploads older than <paramref name="olderThan"/> that nothing refers to.</summary>
+    public int DeleteUnreferenced(IReadOnlySet<string> referenced, TimeSpan olderThan)
+    {
+        ArgumentNullException.ThrowIfNull(referenced);
+        if (!Directory.Exists(Folder))
+        {
+            return 0;
+        }
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(Folder))
+        {
+            var name = Path.GetFileName(file);
+            if (!referenced.Contains(name) && File.GetLastWriteTimeUtc(file) < DateTime.UtcNow - olderThan)
+            {
+                File.Delete(file);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    private string PathOf(string uploadId) => IsValidId(uploadId)
+        ? Path.Combine(Folder, uploadId)
+        : throw new ArgumentException($"'{uploadId}' is not an upload id.");
+
+    private static bool IsValidId(string uploadId) => UploadIdPattern().IsMatch(uploadId);
+
+    [GeneratedRegex("^[0-9a-f]{64}\\.(png|jpg|webp|bmp|gif)$")]
+    private static partial Regex UploadIdPattern();
+}
