@@ -181,7 +181,8 @@ internal static class HfBackboneFixtures
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString());
-        var stored = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.to(dtype), StringComparer.Ordinal);
+        // Integer tensors keep their dtype (error tests plant them on purpose).
+        var stored = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.is_floating_point() ? kv.Value.to(dtype) : kv.Value, StringComparer.Ordinal);
         if (shards == 1)
         {
             SafeTensors.Save(Path.Combine(directory, "model.safetensors"), stored, new Dictionary<string, string> { ["format"] = "pt" });
@@ -200,7 +201,7 @@ internal static class HfBackboneFixtures
             var index = new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = 0 }, ["weight_map"] = weightMap };
             File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), index.ToJsonString());
         }
-        return stored.ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32), StringComparer.Ordinal);
+        return stored.ToDictionary(kv => kv.Key, kv => kv.Value.is_floating_point() ? kv.Value.to(ScalarType.Float32) : kv.Value, StringComparer.Ordinal);
     }
 
     /// <summary>A vision folder and a language folder under <paramref name="root"/>, with their stored tensors.</summary>
