@@ -71,16 +71,19 @@ internal sealed class HfTensorPlan
 
     /// <summary>
     /// Loads the sources and builds every nanoVLM tensor as float32 on the CPU (in the caller's dispose scope).
-    /// Rules run in the order they were added, so any random initialisation inside them is reproducible.
+    /// Sources are read rule by rule and released once used, so at most one rule's backbone tensors are held
+    /// besides the result. Rules run in the order they were added, so random initialisation inside them is
+    /// reproducible.
     /// </summary>
     public Dictionary<string, Tensor> Materialize(HfWeightsFolder folder)
     {
-        var loaded = folder.Load(_rules.SelectMany(r => r.Sources).Select(s => s.Key));
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var rule in _rules)
         {
+            using var scope = NewDisposeScope();
+            var loaded = folder.Load(rule.Sources.Select(s => s.Key));
             var inputs = rule.Sources.Select(s => loaded[s.Key].to(ScalarType.Float32)).ToList();
-            result[rule.NanoKey] = rule.Build(inputs).contiguous();
+            result[rule.NanoKey] = rule.Build(inputs).contiguous().MoveToOuterDisposeScope();
         }
         foreach (var (nanoKey, fromNanoKey) in _copies) result[nanoKey] = result[fromNanoKey].clone();
         return result;

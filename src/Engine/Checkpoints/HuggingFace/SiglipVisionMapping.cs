@@ -13,8 +13,12 @@ internal static class SiglipVisionMapping
     /// <summary>Tensors of the vision tower (any other part of a SigLIP file is not ours to check).</summary>
     public static bool Owned(string key) => key.StartsWith(Hf, StringComparison.Ordinal);
 
-    /// <summary>The pooling head (MAP): nanoVLM's ViT outputs every token and has none.</summary>
-    public static bool Ignored(string key) => key.StartsWith(Hf + "head.", StringComparison.Ordinal);
+    /// <summary>
+    /// The pooling head (MAP), which nanoVLM's ViT does not have (it outputs every token), and the
+    /// <c>position_ids</c> buffer some transformers versions saved (it is just 0..patches-1).
+    /// </summary>
+    public static bool Ignored(string key) =>
+        key.StartsWith(Hf + "head.", StringComparison.Ordinal) || key == Hf + "embeddings.position_ids";
 
     public static HfTensorPlan Plan(SiglipVisionBackboneConfig c)
     {

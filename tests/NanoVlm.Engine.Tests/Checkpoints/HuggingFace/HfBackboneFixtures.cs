@@ -72,7 +72,8 @@ internal static class HfBackboneFixtures
 
         if (style == VisionConfigStyle.DualEncoder)
         {
-            // Parts nanoVLM does not use: the pooling head, the text tower and the contrastive scale/bias.
+            // Parts nanoVLM does not use: an old position_ids buffer, the pooling head, the text tower and the contrastive scale/bias.
+            t["vision_model.embeddings.position_ids"] = arange(v.Grid * v.Grid, dtype: ScalarType.Int64).unsqueeze(0);
             t["vision_model.head.probe"] = Weight(1, 1, d);
             t["vision_model.head.attention.in_proj_weight"] = Weight(3 * d, d);
             t["text_model.embeddings.token_embedding.weight"] = Weight(10, 8);

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using NanoVlm.Engine.Checkpoints.HuggingFace;
 using NanoVlm.Engine.Model;
+using NanoVlm.Engine.Tests.Text;
+using NanoVlm.Engine.Text;
 using NanoVlm.Engine.Tests.Model;
 using static TorchSharp.torch;
 
@@ -157,5 +159,22 @@ public sealed class LlamaImportTests
         HfBackboneFixtures.Write(directory, config, HfBackboneFixtures.LlamaTensors(dims, seed: 1));
 
         Assert.Equal(123456.0, LlamaBackboneConfig.Read(directory).RopeTheta);
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(3, true)]
+    public void ATokenizerOfAnotherSizeThanTheVocabIsReported(int extraVocabRows, bool warned)
+    {
+        using var temp = new TempDirectory();
+        var json = TokenizerFixtures.TokenizerJson(TokenizerFixtures.TinyAddedTokens);
+        var size = HfTokenizer.FromJson(json).VocabularySize;
+        var (vision, language, _, _) = HfBackboneFixtures.WritePair(temp.Path, l: new LanguageDims(Vocab: size + extraVocabRows));
+        File.WriteAllText(System.IO.Path.Combine(language, "tokenizer.json"), json);
+
+        var built = HfBackboneModelBuilder.Build(vision, language);
+        built.Model.Dispose();
+
+        Assert.Equal(warned, built.Warnings.Any(w => w.Contains($"tokenizer.json has {size} tokens", StringComparison.Ordinal)));
     }
 }
