@@ -14,6 +14,9 @@ public sealed record HfBackboneModel(
     long InitializedParameters,
     IReadOnlyList<string> Warnings);
 
+/// <summary>The nanoVLM config a pair of backbones gives, and what was odd about them.</summary>
+public sealed record HfBackboneConfigResult(VlmConfig Config, IReadOnlyList<string> Warnings);
+
 /// <summary>
 /// Builds a <see cref="VisionLanguageModel"/> from a SigLIP/SigLIP2 vision folder and a SmolLM2/Llama language
 /// folder on disk, as nanoVLM's <c>VisionLanguageModel(cfg, load_backbone=True)</c> does from the Hub: config
@@ -31,15 +34,20 @@ public static class HfBackboneModelBuilder
     /// <summary>Standard deviation of the fresh projector (nanoVLM's <c>ModalityProjector</c> init).</summary>
     public const double ProjectorStd = 0.02;
 
+    /// <summary>
+    /// The config (and so the size) the backbones give, from their config.json files alone: cheap enough to show
+    /// before importing. Throws on unsupported or malformed configs, like <see cref="Build"/>.
+    /// </summary>
+    public static HfBackboneConfigResult ReadConfig(string visionDirectory, string languageDirectory, HfImportOptions? options = null)
+    {
+        var (_, _, config, warnings) = ReadConfigs(visionDirectory, languageDirectory, options ?? new HfImportOptions());
+        return new HfBackboneConfigResult(config, warnings);
+    }
+
     public static HfBackboneModel Build(string visionDirectory, string languageDirectory, HfImportOptions? options = null)
     {
         options ??= new HfImportOptions();
-        var warnings = new List<string>();
-
-        var vision = SiglipVisionBackboneConfig.Read(visionDirectory);
-        var language = LlamaBackboneConfig.Read(languageDirectory);
-        var config = HfBackboneConfigBuilder.Build(vision, language, options, warnings);
-        CheckTokenizerSize(languageDirectory, language, warnings);
+        var (vision, language, config, warnings) = ReadConfigs(visionDirectory, languageDirectory, options);
 
         var visionWeights = HfWeightsFolder.Open(visionDirectory);
         var languageWeights = HfWeightsFolder.Open(languageDirectory);
@@ -75,6 +83,17 @@ public static class HfBackboneModelBuilder
         var extraRows = (long)config.ExtraTokenAmount * config.LmHiddenDim * (head == HfHeadSource.TiedToEmbedding ? 1 : 2);
         var initialized = ParameterCount.ModalityProjector(config) + extraRows;
         return new HfBackboneModel(model, head, total - initialized, initialized, warnings);
+    }
+
+    private static (SiglipVisionBackboneConfig Vision, LlamaBackboneConfig Language, VlmConfig Config, List<string> Warnings) ReadConfigs(
+        string visionDirectory, string languageDirectory, HfImportOptions options)
+    {
+        var warnings = new List<string>();
+        var vision = SiglipVisionBackboneConfig.Read(visionDirectory);
+        var language = LlamaBackboneConfig.Read(languageDirectory);
+        var config = HfBackboneConfigBuilder.Build(vision, language, options, warnings);
+        CheckTokenizerSize(languageDirectory, language, warnings);
+        return (vision, language, config, warnings);
     }
 
     private static HfHeadSource ChooseHead(bool tieWeights, LlamaBackboneConfig language, HfWeightsFolder weights, List<string> warnings)
