@@ -54,6 +54,14 @@ public sealed class HfBackboneTensorMismatchException : Exception
         Mismatched = mismatched;
     }
 
+    private HfBackboneTensorMismatchException(IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched, string message)
+        : base(message)
+    {
+        Missing = missing;
+        Unexpected = unexpected;
+        Mismatched = mismatched;
+    }
+
     public HfBackboneTensorMismatchException() : this("backbone", [], [], []) { }
     public HfBackboneTensorMismatchException(string message) : base(message) { }
     public HfBackboneTensorMismatchException(string message, Exception inner) : base(message, inner) { }
@@ -66,6 +74,11 @@ public sealed class HfBackboneTensorMismatchException : Exception
 
     /// <summary>Tensors with a shape or dtype other than the config implies, with the details.</summary>
     public IReadOnlyList<string> Mismatched { get; } = [];
+
+    /// <summary>Both backbones' problems in one error (each section still names its own folder).</summary>
+    public static HfBackboneTensorMismatchException Combine(HfBackboneTensorMismatchException first, HfBackboneTensorMismatchException second) =>
+        new([.. first.Missing, .. second.Missing], [.. first.Unexpected, .. second.Unexpected], [.. first.Mismatched, .. second.Mismatched],
+            first.Message + Environment.NewLine + second.Message);
 
     private static string Describe(string directory, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
     {

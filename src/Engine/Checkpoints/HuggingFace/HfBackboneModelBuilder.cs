@@ -56,8 +56,9 @@ public static class HfBackboneModelBuilder
         using var generator = new Generator((ulong)options.Seed);
         var visionPlan = SiglipVisionMapping.Plan(vision);
         var languagePlan = LlamaMapping.Plan(language, config.ExtraTokenAmount, head, generator);
-        visionPlan.Check(visionWeights, SiglipVisionMapping.Owned, SiglipVisionMapping.Ignored);
-        languagePlan.Check(languageWeights, LlamaMapping.Owned, LlamaMapping.Ignored(head));
+        CheckBoth(
+            () => visionPlan.Check(visionWeights, SiglipVisionMapping.Owned, SiglipVisionMapping.Ignored),
+            () => languagePlan.Check(languageWeights, LlamaMapping.Owned, LlamaMapping.Ignored(head)));
 
         var model = new VisionLanguageModel(config);
         try
@@ -83,6 +84,29 @@ public static class HfBackboneModelBuilder
         var extraRows = (long)config.ExtraTokenAmount * config.LmHiddenDim * (head == HfHeadSource.TiedToEmbedding ? 1 : 2);
         var initialized = ParameterCount.ModalityProjector(config) + extraRows;
         return new HfBackboneModel(model, head, total - initialized, initialized, warnings);
+    }
+
+    /// <summary>Runs both checks, so a user fixing two folders sees every problem of both in one error.</summary>
+    private static void CheckBoth(Action checkVision, Action checkLanguage)
+    {
+        HfBackboneTensorMismatchException? visionProblems = null;
+        try
+        {
+            checkVision();
+        }
+        catch (HfBackboneTensorMismatchException e)
+        {
+            visionProblems = e;
+        }
+        try
+        {
+            checkLanguage();
+        }
+        catch (HfBackboneTensorMismatchException e) when (visionProblems is not null)
+        {
+            throw HfBackboneTensorMismatchException.Combine(visionProblems, e);
+        }
+        if (visionProblems is not null) throw visionProblems;
     }
 
     private static (SiglipVisionBackboneConfig Vision, LlamaBackboneConfig Language, VlmConfig Config, List<string> Warnings) ReadConfigs(

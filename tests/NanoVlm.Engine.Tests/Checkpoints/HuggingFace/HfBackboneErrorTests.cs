@@ -73,6 +73,21 @@ public sealed class HfBackboneErrorTests
     }
 
     [Fact]
+    public void ProblemsInBothBackbonesComeInOneError()
+    {
+        using var temp = new TempDirectory();
+        using var scope = NewDisposeScope();
+        var vision = WriteVision(temp.Path, t => t.Remove("vision_model.post_layernorm.weight"));
+        var language = WriteLanguage(temp.Path, editTensors: t => t.Remove("model.norm.weight"));
+
+        var error = Assert.Throws<HfBackboneTensorMismatchException>(() => HfBackboneModelBuilder.Build(vision, language));
+
+        Assert.Equal(2, error.Missing.Count);
+        Assert.Contains(vision, error.Message, StringComparison.Ordinal);
+        Assert.Contains(language, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UntiedConfigWithoutLmHeadIsAMissingTensor()
     {
         using var temp = new TempDirectory();
