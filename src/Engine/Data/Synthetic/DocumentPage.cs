@@ -33,7 +33,7 @@ public sealed record DrawShape(LogoShape Shape, float X, float Y, float Width, f
 
 /// <summary>
 /// Everything needed to draw a page: size, paper colour, drawing instructions and the scan imperfections (slight
-/// rotation and pixel noise, seeded). Rendering it is a pure function of this record.
+/// rotation and grain, seeded). Rendering it is a pure function of this record.
 /// </summary>
 public sealed record DocumentPage(
     int Width,

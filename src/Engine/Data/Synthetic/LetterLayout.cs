@@ -22,6 +22,9 @@ internal static class LetterLayout
         "The attached schedule sets out the next steps in more detail.",
     ];
 
+    /// <summary>Joins words with no-break spaces, so word wrap never splits an answer over two lines.</summary>
+    private static string Unbreakable(string text) => text.Replace(' ', '\u00A0');
+
     public static (PageBuilder Page, List<SyntheticQuestion> Questions) Build(DocumentStyle style, DeterministicRandom random)
     {
         var page = new PageBuilder(style.Width, style.Height);
@@ -69,7 +72,7 @@ internal static class LetterLayout
         var paragraphs = new List<string>
         {
             $"I am writing regarding our file {reference}. {filler[0]} {filler[1]}",
-            $"The amount concerned is {FakeContent.Money(cents)}, as agreed with your office. We propose to meet on {meeting} to discuss the matter. {filler[2]}",
+            $"The amount concerned is {FakeContent.Money(cents)}, as agreed with your office. We propose to meet on {Unbreakable(meeting)} to discuss the matter. {filler[2]}",
         };
         if (random.Chance(0.5)) paragraphs.Add(filler[3] + " " + filler[4]);
         foreach (var paragraph in paragraphs)
