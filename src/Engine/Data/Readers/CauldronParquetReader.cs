@@ -54,7 +54,7 @@ public sealed class CauldronParquetReader : IDocVqaReader
             {
                 problems.Add("no 'texts' column holding a list of {user, assistant, source} structs");
             }
-            else if (user.Leaf.ClrType != typeof(string) || assistant.Leaf.ClrType != typeof(string))
+            else if (!ParquetSchemaShapes.IsText(user.Leaf) || !ParquetSchemaShapes.IsText(assistant.Leaf))
             {
                 problems.Add("'texts' user and assistant must hold strings");
             }

@@ -155,7 +155,28 @@ internal sealed class JsonArrayItemStream : IDisposable
         }
         catch (JsonException e) when (e.BytePositionInLine is not null || e.LineNumber is not null)
         {
-            throw new JsonException($"Invalid JSON near byte {_bytesBeforeBuffer + _start + reader.BytesConsumed}: {e.Message}", e);
+            var at = _bytesBeforeBuffer + _start + reader.BytesConsumed;
+            throw new JsonException(_endOfStream && IsValidPrefix()
+                ? $"The JSON ends unexpectedly at byte {_bytesBeforeBuffer + _end} (the file is truncated)."
+                : $"Invalid JSON near byte {at}: {e.Message}", e);
+        }
+    }
+
+    // True when the unread bytes are a correct but unfinished continuation: the reader, told more data
+    // may follow, runs out of input without finding an error. Tells a cut-off file from a broken one.
+    private bool IsValidPrefix()
+    {
+        var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), isFinalBlock: false, _state);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

@@ -59,7 +59,7 @@ public sealed class LmmsParquetReader : IDocVqaReader
             {
                 return null;
             }
-            if (question.ClrType != typeof(string) || (answers is not null && answers.Leaf.ClrType != typeof(string)))
+            if (!ParquetSchemaShapes.IsText(question) || (answers is not null && !ParquetSchemaShapes.IsText(answers.Leaf)))
             {
                 missing = "'question' and 'answers' must hold strings";
                 return null;
@@ -71,7 +71,7 @@ public sealed class LmmsParquetReader : IDocVqaReader
                 QuestionId = ParquetSchemaShapes.Scalar(schema, "questionId"),
                 DocId = ParquetSchemaShapes.Scalar(schema, "docId"),
                 Answers = answers,
-                QuestionTypes = ParquetSchemaShapes.ScalarList(schema, "question_types") is { Leaf.ClrType: var type } types && type == typeof(string) ? types : null,
+                QuestionTypes = ParquetSchemaShapes.ScalarList(schema, "question_types") is { } types && ParquetSchemaShapes.IsText(types.Leaf) ? types : null,
             };
         }
 

@@ -27,13 +27,13 @@ internal sealed class ParquetImageColumn
 
     /// <summary>A struct column such as lmms-lab's <c>image</c>.</summary>
     public static ParquetImageColumn? Single(ParquetSchema schema, string name) =>
-        ParquetSchemaShapes.StructMember(schema, name, "bytes") is { } bytes
+        ParquetSchemaShapes.StructMember(schema, name, "bytes") is { } bytes && ParquetSchemaShapes.IsBinary(bytes)
             ? new ParquetImageColumn(bytes, ParquetSchemaShapes.StructMember(schema, name, "path"), null)
             : null;
 
     /// <summary>A list-of-struct column such as the_cauldron's <c>images</c>.</summary>
     public static ParquetImageColumn? List(ParquetSchema schema, string name) =>
-        ParquetSchemaShapes.StructListMember(schema, name, "bytes") is { } bytes
+        ParquetSchemaShapes.StructListMember(schema, name, "bytes") is { } bytes && ParquetSchemaShapes.IsBinary(bytes.Leaf)
             ? new ParquetImageColumn(bytes.Leaf, ParquetSchemaShapes.StructListMember(schema, name, "path")?.Leaf, bytes.ItemLevel)
             : null;
 
@@ -83,7 +83,7 @@ internal sealed class ParquetImageColumn
     // the bytes. Null when the column has no path field.
     private async Task<List<string?>[]?> ReadNamesAsync(ParquetRowGroupReader rowGroup, int rowCount, CancellationToken cancellationToken)
     {
-        if (PathLeaf is null || PathLeaf.ClrType != typeof(string))
+        if (PathLeaf is null || !ParquetSchemaShapes.IsText(PathLeaf))
         {
             return null;
         }

@@ -124,7 +124,7 @@ internal static class ParquetValues
     /// </summary>
     public static async Task<string?[]> ReadIdsAsync(ParquetRowGroupReader rowGroup, DataField field, int rowCount, CancellationToken cancellationToken)
     {
-        if (field.ClrType == typeof(string))
+        if (ParquetSchemaShapes.IsText(field))
         {
             return (await ParquetLeafColumn<ReadOnlyMemory<char>>.ReadAsync(rowGroup, field, cancellationToken)).ToScalars(rowCount, Text);
         }

@@ -35,6 +35,16 @@ internal static class ParquetSchemaShapes
             ? new RepeatedLeaf(leaf, list.MaxDefinitionLevel)
             : null;
 
+    /// <summary>
+    /// A UTF-8 string column. Parquet.Net 6 types them <see cref="ReadOnlyMemory{T}"/> of char unless the
+    /// process-wide <c>ParquetOptions.PreferUntypedString</c> is set, when they are <see cref="string"/>;
+    /// either reads as raw <c>ReadOnlyMemory&lt;char&gt;</c>.
+    /// </summary>
+    public static bool IsText(DataField field) => field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>);
+
+    /// <summary>A binary column (byte[] or ReadOnlyMemory&lt;byte&gt;, as for strings).</summary>
+    public static bool IsBinary(DataField field) => field.ClrType == typeof(byte[]) || field.ClrType == typeof(ReadOnlyMemory<byte>);
+
     /// <summary>What the file has, for messages: <c>images (list), texts (list), ...</c>.</summary>
     public static string DescribeColumns(ParquetSchema schema) =>
         string.Join(", ", schema.Fields.Select(field => $"{field.Name} ({field.SchemaType.ToString().ToLowerInvariant()})"));
