@@ -62,10 +62,13 @@ internal sealed class ParquetImageColumn
                 result[row] = new RowImages(null, "the row has no image");
                 continue;
             }
-            var missing = loaded is null ? -1 : Array.FindIndex(loaded[row], bytes => bytes is null);
+            // Without loaded bytes the statistics vouched that none is null; empty ones then surface when
+            // the image is used or verified, as an empty image file would.
+            var missing = loaded is null ? -1 : Array.FindIndex(loaded[row], bytes => bytes is null or { Length: 0 });
             if (missing >= 0)
             {
-                result[row] = new RowImages(null, ItemLevel is null ? "the image has no bytes" : $"image {missing} has no bytes");
+                var what = loaded![row][missing] is null ? "has no bytes" : "is empty (0 bytes)";
+                result[row] = new RowImages(null, ItemLevel is null ? $"the image {what}" : $"image {missing} {what}");
                 continue;
             }
             var sources = new ImageSource[count];

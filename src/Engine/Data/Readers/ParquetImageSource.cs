@@ -4,6 +4,9 @@ namespace NanoVlm.Engine.Data;
 internal sealed class ParquetImageSource(ParquetRowGroupImages rowGroup, int rowInGroup, int imageIndex, string? originalName)
     : ImageSource
 {
+    /// <summary>The shared holder of this row group's image bytes.</summary>
+    public ParquetRowGroupImages RowGroupImages => rowGroup;
+
     public override string Description =>
         $"{rowGroup.ShardName} row group {rowGroup.RowGroup} row {rowInGroup} image {imageIndex}"
         + (string.IsNullOrEmpty(originalName) ? "" : $" ({originalName})");

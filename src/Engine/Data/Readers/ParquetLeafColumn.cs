@@ -38,9 +38,11 @@ internal sealed class ParquetLeafColumn<TRaw> where TRaw : struct
         var values = new TRaw[count];
         var definition = field.MaxDefinitionLevel > 0 ? new int[count] : null;
         var repetition = field.MaxRepetitionLevel > 0 ? new int[count] : null;
+        // Cast explicitly: "x is null ? null : array" would convert the null through int[] to an empty
+        // Memory<int>, which Parquet.Net takes as a (too small) buffer rather than "no levels".
         await rowGroup.ReadRawAsync(field, values.AsMemory(),
-            definition is null ? null : definition.AsMemory(),
-            repetition is null ? null : repetition.AsMemory(),
+            definition is null ? (Memory<int>?)null : definition,
+            repetition is null ? (Memory<int>?)null : repetition,
             cancellationToken);
         return new ParquetLeafColumn<TRaw>(values, definition, repetition, count, field.MaxDefinitionLevel);
     }

@@ -121,7 +121,12 @@ internal sealed class DatasetFiles : IDisposable
         return WriteParquet(relative, LmmsSchema(listItemName), records, rowGroupSize);
     }
 
-    /// <summary>One the_cauldron docvqa row: images and (user, assistant) turns; nulls written as nulls.</summary>
+    /// <summary>
+    /// One the_cauldron docvqa row: images and (user, assistant) turns. A null image is a null list item.
+    /// Parquet.Net 6.1's untyped writer stores a null binary inside a present struct as an empty value,
+    /// and a null struct inside a list at the empty-list level, so a true "null bytes" list entry cannot be
+    /// written with it; an empty byte array stands for a missing image in the tests.
+    /// </summary>
     public sealed record CauldronRow(IReadOnlyList<byte[]?> Images, IReadOnlyList<(string? User, string? Assistant)> Texts);
 
     public static ParquetSchema CauldronSchema(string listItemName) => new(
@@ -132,7 +137,7 @@ internal sealed class DatasetFiles : IDisposable
     {
         var records = rows.Select(row => (IDictionary<string, object?>)new Dictionary<string, object?>
         {
-            ["images"] = row.Images.Select(bytes => (IDictionary<string, object?>)new Dictionary<string, object?> { ["bytes"] = Bytes(bytes), ["path"] = null }).ToList(),
+            ["images"] = row.Images.Select(bytes => bytes is null ? null : (IDictionary<string, object?>)new Dictionary<string, object?> { ["bytes"] = Bytes(bytes), ["path"] = null }).ToList(),
             ["texts"] = row.Texts.Select(text => (IDictionary<string, object?>)new Dictionary<string, object?>
             {
                 ["user"] = Text(text.User),
