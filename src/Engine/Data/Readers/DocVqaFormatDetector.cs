@@ -22,7 +22,9 @@ public static class DocVqaFormatDetector
         ArgumentNullException.ThrowIfNull(path);
         if (File.Exists(path))
         {
-            return new DetectedDataset(DetectFile(path) ?? throw Unrecognised(path, $"{Path.GetFileName(path)} matches none of them."), path);
+            var format = DetectFile(path, out var columns);
+            return new DetectedDataset(format ?? throw Unrecognised(path,
+                $"{Path.GetFileName(path)} matches none of them{(columns is null ? "" : $" (its columns: {columns})")}."), path);
         }
         if (!Directory.Exists(path))
         {
@@ -61,12 +63,15 @@ public static class DocVqaFormatDetector
         throw Unrecognised(folder, found);
     }
 
-    private static DocVqaFormat? DetectFile(string file)
+    private static DocVqaFormat? DetectFile(string file, out string? parquetColumns)
     {
+        parquetColumns = null;
         var head = ReadHead(file, 4);
         if (head.AsSpan().StartsWith("PAR1"u8))
         {
-            return DetectParquet(file, out _);
+            var format = DetectParquet(file, out var columns);
+            parquetColumns = columns;
+            return format;
         }
         if (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {

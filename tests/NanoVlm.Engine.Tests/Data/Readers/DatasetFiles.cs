@@ -156,6 +156,11 @@ internal sealed class DatasetFiles : IDisposable
 
     private static ReadOnlyMemory<byte>? Bytes(byte[]? bytes) => bytes is null ? null : new ReadOnlyMemory<byte>(bytes);
 
+    /// <summary>A parquet file of neither layout (a plain QA table).</summary>
+    public string WriteParquetWithOtherColumns(string relative) => WriteParquet(relative,
+        new ParquetSchema(new DataField<string>("question_text"), new DataField<string>("answer_text")),
+        [new Dictionary<string, object?> { ["question_text"] = Text("q"), ["answer_text"] = Text("a") }], 10);
+
     private string WriteParquet(string relative, ParquetSchema schema, List<IDictionary<string, object?>> records, int rowGroupSize)
     {
         var path = PathOf(relative);
