@@ -8,6 +8,10 @@ namespace NanoVlm.Engine.Data;
 /// </summary>
 internal sealed class ImagePathResolver
 {
+    // DocVQA asks ~4 questions per page, so the same image path comes back; remembering the answer saves
+    // a file-system call per row. Bounded by the number of distinct images (about 12k in DocVQA).
+    private const int MaxRemembered = 200_000;
+    private readonly Dictionary<string, string> _resolved = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _candidateRoots;
     private string? _chosenRoot;
 
@@ -44,6 +48,26 @@ internal sealed class ImagePathResolver
 
     /// <summary>The existing file, or null; <paramref name="expected"/> is where it was looked for first.</summary>
     public string? Resolve(string written, out string expected)
+    {
+        if (_resolved.TryGetValue(written, out var known))
+        {
+            expected = known;
+            return known;
+        }
+        var found = Find(written, out expected);
+        if (_resolved.Count >= MaxRemembered)
+        {
+            _resolved.Clear();
+        }
+        // Only hits are remembered: a missing image is looked for again (and reported with its path) each time.
+        if (found is not null)
+        {
+            _resolved[written] = found;
+        }
+        return found;
+    }
+
+    private string? Find(string written, out string expected)
     {
         var relative = System.IO.Path.DirectorySeparatorChar == '/' ? written.Replace('\\', '/') : written;
         if (System.IO.Path.IsPathRooted(relative))
