@@ -2,8 +2,10 @@ namespace NanoVlm.Engine.Data;
 
 /// <summary>
 /// A lazy reader of one data set in one format. <see cref="Read"/> streams: it holds one JSON item, one
-/// JSONL line or one parquet row group's text columns at a time, never the whole set, and never image
-/// bytes (see <see cref="ImageSource"/>). Each call starts again from the beginning.
+/// JSONL line or one parquet row group's text columns at a time, never the whole set. Image bytes are
+/// read when used (see <see cref="ImageSource"/>); the one exception is a parquet row group whose column
+/// statistics cannot vouch that every image has bytes, whose images are read once to find out. Each call
+/// starts again from the beginning.
 /// </summary>
 public interface IDocVqaReader
 {
