@@ -1,0 +1,114 @@
+using System.Text.Json;
+
+namespace NanoVlm.Engine.Data;
+
+/// <summary>
+/// The official DocVQA release: <c>train_v1.0.json</c> / <c>val_v1.0.json</c> / <c>test_v1.0.json</c>
+/// (also the <c>_withQT</c> variants), a top-level object whose <c>data</c> array holds one item per
+/// question: <c>questionId</c>, <c>question</c>, <c>image</c> (a path relative to the JSON), <c>docId</c>,
+/// <c>answers</c> (absent in test), <c>question_types</c>, <c>ucsf_document_id</c>, ... Items are
+/// streamed one at a time (<see cref="JsonArrayItemStream"/>).
+/// </summary>
+public sealed class DocVqaJsonReader : IDocVqaReader
+{
+    public DocVqaJsonReader(string jsonFile)
+    {
+        ArgumentNullException.ThrowIfNull(jsonFile);
+        Path = jsonFile;
+    }
+
+    public DocVqaFormat Format => DocVqaFormat.DocVqaJson;
+
+    public string Path { get; }
+
+    public IEnumerable<ReadResult> Read(CancellationToken cancellationToken = default)
+    {
+        var fileName = System.IO.Path.GetFileName(Path);
+        FileStream file;
+        try
+        {
+            file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetFormatException($"Cannot open {Path}: {e.Message}", e);
+        }
+        if (file.Length == 0)
+        {
+            file.Dispose();
+            yield return new SkippedRow(0, $"{fileName} is empty: no items were read.");
+            yield break;
+        }
+
+        using var items = new JsonArrayItemStream(file, "data");
+        var images = ImagePathResolver.ForOfficialRelease(Path);
+        var row = 0L;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            JsonDocument? item;
+            string? fatal = null;
+            try
+            {
+                item = items.ReadNext();
+            }
+            catch (JsonException e)
+            {
+                item = null;
+                fatal = $"{fileName}: {e.Message} Items from row {row} on could not be read.";
+            }
+            if (fatal is not null)
+            {
+                yield return new SkippedRow(row, fatal);
+                yield break;
+            }
+            if (item is null)
+            {
+                break;
+            }
+            using (item)
+            {
+                yield return ToResult(item.RootElement, row, fileName, images);
+            }
+            row++;
+        }
+        if (!items.FoundArray)
+        {
+            yield return new SkippedRow(row, $"{fileName} has no top-level \"data\" array, so it is not a DocVQA release file.");
+        }
+    }
+
+    private static ReadResult ToResult(JsonElement item, long row, string fileName, ImagePathResolver images)
+    {
+        var where = $"{fileName} data[{row}]";
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            return new SkippedRow(row, $"{where} is a {JsonSampleFields.Describe(item.ValueKind)}, not an object.");
+        }
+        var id = JsonSampleFields.OptionalId(item, "questionId");
+        if (id is not null)
+        {
+            where += $" (questionId {id})";
+        }
+        var question = JsonSampleFields.RequiredString(item, "question", out var error);
+        var image = error is null ? JsonSampleFields.RequiredString(item, "image", out error) : null;
+        var answers = error is null ? JsonSampleFields.OptionalStringList(item, "answers", out error) : [];
+        var types = error is null ? JsonSampleFields.OptionalStringList(item, "question_types", out error) : [];
+        if (error is not null)
+        {
+            return new SkippedRow(row, $"{where}: {error}.");
+        }
+        var imagePath = images.Resolve(image!, out var expected);
+        if (imagePath is null)
+        {
+            return new SkippedRow(row, $"{where}: image not found: {expected}.");
+        }
+        var sample = new DocVqaSample(
+            id ?? $"{fileName}#{row}",
+            [new DocVqaTurn(question!, answers)],
+            [new FileImageSource(imagePath)],
+            JsonSampleFields.OptionalId(item, "docId"),
+            types);
+        return new SampleRow(row, sample);
+    }
+}
