@@ -77,6 +77,51 @@ public sealed class ModelVerbTests : IDisposable
         Assert.True(tiny.GetProperty("decode_tokens_per_second").GetDouble() > 0);
     }
 
+    [Fact]
+    public async Task MakeSyntheticThenInspectWithPreflightThenEval()
+    {
+        var data = Path.Combine(_folder, "synthetic");
+        var (code, output, _) = await Run("dataset", "make-synthetic", "--out", data, "--count", "3", "--seed", "5", "--split", "val");
+        Assert.Equal(0, code);
+        Assert.Contains("wrote 3 documents", output, StringComparison.Ordinal);
+
+        (code, output, _) = await Run("dataset", "inspect", "--path", data, "--model", "tiny", "--max-length", "64");
+        Assert.Equal(0, code);
+        using (var report = System.Text.Json.JsonDocument.Parse(output))
+        {
+            Assert.Equal("docvqa", report.RootElement.GetProperty("format").GetString());
+            var lengths = report.RootElement.GetProperty("lengths");
+            // The tiny preset needs 85 image tokens for these pages: a max_length of 64 cannot hold them.
+            Assert.Contains("needs 85 image tokens, max_length is 64", lengths.GetProperty("image_tokens_error").GetString(), StringComparison.Ordinal);
+        }
+
+        var results = Path.Combine(_folder, "eval.json");
+        (code, output, _) = await Run("eval", "--model", "tiny", "--data", data, "--limit", "2", "--max-new-tokens", "2", "--out", results);
+        Assert.Equal(0, code);
+        using var summary = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal(2, summary.RootElement.GetProperty("questions").GetInt32());
+        Assert.True(File.Exists(results));
+    }
+
+    [Fact]
+    public async Task DatasetWithoutSubcommandAndUnknownFormatsAreExplained()
+    {
+        var (code, _, error) = await Run("dataset");
+        Assert.Equal(CommandLine.UsageError, code);
+        Assert.Contains("dataset inspect", error, StringComparison.Ordinal);
+        (code, _, error) = await Run("dataset", "inspect", "--path", _folder);
+        Assert.Equal(CommandLine.Failure, code);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImportReportsMissingBackboneFolders()
+    {
+        var (code, _, error) = await Run("import", "--vision", Path.Combine(_folder, "nope"), "--language", _folder, "--out", Path.Combine(_folder, "out"));
+        Assert.Equal(CommandLine.Failure, code);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
     {
         using var output = new StringWriter();

@@ -10,7 +10,10 @@ public static class CommandLine
     public const int UsageError = 2;
 
     /// <summary>Every verb, in the order --help lists them.</summary>
-    public static IReadOnlyList<IVerb> Verbs { get; } = [new InfoVerb(), new AskVerb(), new TokenizeVerb(), new LogitsVerb(), new BenchVerb()];
+    public static IReadOnlyList<IVerb> Verbs { get; } = [
+        new InfoVerb(), new AskVerb(), new TokenizeVerb(), new LogitsVerb(), new ImportVerb(),
+        new DatasetInspectVerb(), new DatasetMakeSyntheticVerb(), new EvalVerb(), new BenchVerb(),
+    ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -26,13 +29,19 @@ public static class CommandLine
             return Success;
         }
 
-        var verb = Verbs.FirstOrDefault(v => string.Equals(v.Name, args[0], StringComparison.Ordinal));
+        // Verbs may have two words ("dataset inspect"): take the longest name the arguments start with.
+        var verb = Verbs
+            .Where(v => v.Name.Split(' ') is var words && words.Length <= args.Length && args.AsSpan(0, words.Length).SequenceEqual(words))
+            .MaxBy(v => v.Name.Length);
         if (verb is null)
         {
-            await error.WriteLineAsync($"Unknown verb '{args[0]}'. Known verbs: {string.Join(", ", Verbs.Select(v => v.Name))}. Run with --help for details.");
+            var family = Verbs.Where(v => v.Name.StartsWith(args[0] + " ", StringComparison.Ordinal)).Select(v => v.Name).ToList();
+            await error.WriteLineAsync(family.Count > 0
+                ? $"'{args[0]}' needs a subcommand: {string.Join(", ", family)}."
+                : $"Unknown verb '{args[0]}'. Known verbs: {string.Join(", ", Verbs.Select(v => v.Name))}. Run with --help for details.");
             return UsageError;
         }
-        var rest = args[1..];
+        var rest = args[verb.Name.Split(' ').Length..];
         if (rest.Any(IsHelp))
         {
             await output.WriteAsync(HelpText.ForVerb(verb));

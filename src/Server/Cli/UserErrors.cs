@@ -1,4 +1,7 @@
 using NanoVlm.Engine.Checkpoints;
+using NanoVlm.Engine.Checkpoints.HuggingFace;
+using NanoVlm.Engine.Data;
+using NanoVlm.Engine.Data.Collation;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Text;
 using NanoVlm.Engine.Vision;
@@ -11,5 +14,6 @@ public static class UserErrors
     public static bool IsUserError(Exception exception) => exception is
         IOException or UnauthorizedAccessException or InvalidDataException or FormatException or ArgumentException
         or ImageRejectedException or CheckpointMismatchException or InvalidVlmConfigException or UnsupportedTokenizerException
-        or InvalidOperationException;
+        or InvalidOperationException or DatasetFormatException or MaxLengthTooSmallException
+        or HfBackboneTensorMismatchException or UnsupportedHfBackboneException or HfBackboneFormatException;
 }
