@@ -51,6 +51,23 @@ internal static class TrainingFixtures
         HeadroomInterval = 0,
     };
 
+    /// <summary>
+    /// The <c>fp16-overflow</c> preset's training settings on a micro model that keeps the preset's decoder width
+    /// (128) and wide MLP (1024): fp16 overflows in the down projection within about 60 steps.
+    /// </summary>
+    public static TrainingConfig Fp16OverflowMicro(int steps, NanPolicy policy) => TrainingPresets.Fp16Overflow(100) with
+    {
+        ModelPreset = "fp16-overflow (micro)",
+        Model = MicroModel() with { LmHiddenDim = 128, LmInterDim = 1024 },
+        MaxSteps = steps,
+        MaxLength = 16,
+        Threads = 2,
+        Seed = 3,
+        EvalInterval = steps,
+        ValBatches = 2,
+        NanPolicy = policy,
+    };
+
     /// <summary>Collects a run's events.</summary>
     public sealed class Recorder : ITrainingEventSink
     {
