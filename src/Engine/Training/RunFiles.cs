@@ -1,0 +1,101 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NanoVlm.Engine.Training.Events;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace NanoVlm.Engine.Training;
+
+/// <summary>
+/// The files of a headless run's output folder: <c>run.json</c> (the resolved configuration),
+/// <c>metrics.jsonl</c> (one metrics event per line), <c>events.jsonl</c> (every other event), and TensorBoard
+/// scalars under <c>tb/</c>. Written from the training thread, flushed line by line.
+/// </summary>
+public sealed class RunFiles : ITrainingEventSink, IDisposable
+{
+    public const string ConfigFileName = "run.json";
+    public const string MetricsFileName = "metrics.jsonl";
+    public const string EventsFileName = "events.jsonl";
+    public const string CheckpointsFolder = "checkpoints";
+    public const string TensorBoardFolder = "tb";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
+
+    private readonly StreamWriter _metrics;
+    private readonly StreamWriter _events;
+    private readonly SummaryWriter? _tensorBoard;
+
+    public RunFiles(string directory, TrainingConfig config, bool tensorBoard = true)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, ConfigFileName),
+            JsonSerializer.Serialize(config with { Model = config.ResolveModel() }, IndentedJson));
+        _metrics = new StreamWriter(Path.Combine(directory, MetricsFileName), append: true) { AutoFlush = true };
+        _events = new StreamWriter(Path.Combine(directory, EventsFileName), append: true) { AutoFlush = true };
+        if (tensorBoard)
+        {
+            try
+            {
+                _tensorBoard = torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, TensorBoardFolder));
+            }
+#pragma warning disable CA1031 // TensorBoard is a convenience: a run never fails for it
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                TensorBoardProblem = e.Message;
+            }
+        }
+    }
+
+    /// <summary>Why TensorBoard files are not written, if they are not.</summary>
+    public string? TensorBoardProblem { get; private set; }
+
+    public void Publish(TrainingEvent trainingEvent)
+    {
+        var line = JsonSerializer.Serialize(trainingEvent, Json);
+        (trainingEvent is MetricsEvent ? _metrics : _events).WriteLine(line);
+        WriteScalars(trainingEvent);
+    }
+
+    private void WriteScalars(TrainingEvent e)
+    {
+        if (_tensorBoard is null) return;
+        try
+        {
+            switch (e)
+            {
+                case MetricsEvent m:
+                    _tensorBoard.add_scalar("train/loss", (float)m.Loss, m.Step);
+                    _tensorBoard.add_scalar("train/grad_norm", (float)m.GradNorm, m.Step);
+                    _tensorBoard.add_scalar("train/tokens_per_second", (float)m.TokensPerSecond, m.Step);
+                    if (m.LossScale is { } scale) _tensorBoard.add_scalar("train/loss_scale", (float)scale, m.Step);
+                    foreach (var (group, lr) in m.LearningRates) _tensorBoard.add_scalar($"lr/{group}", (float)lr, m.Step);
+                    break;
+                case EvaluationEvent v:
+                    _tensorBoard.add_scalar("val/loss", (float)v.ValLoss, v.Step);
+                    if (v.Anls is { } anls) _tensorBoard.add_scalar("val/anls", (float)anls, v.Step);
+                    break;
+            }
+        }
+#pragma warning disable CA1031
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            TensorBoardProblem ??= ex.Message;
+        }
+    }
+
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _events.Dispose();
+        (_tensorBoard as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,76 @@
+using NanoVlm.Engine.Model;
+
+namespace NanoVlm.Engine.Training;
+
+/// <summary>Named training setups (<c>train --preset NAME</c>).</summary>
+public static class TrainingPresets
+{
+    public const string Fp16OverflowName = "fp16-overflow";
+
+    public static IReadOnlyList<string> Names { get; } = [ModelPresets.TinyName, ModelPresets.SmallName, Fp16OverflowName];
+
+    public static TrainingConfig Get(string name, int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => name.ToLowerInvariant() switch
+    {
+        "tiny" => Tiny(baseVocabSize),
+        "small" => Small(baseVocabSize),
+        Fp16OverflowName => Fp16Overflow(baseVocabSize),
+        _ => throw new ArgumentException($"Unknown training preset '{name}'. Known presets: {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <summary>The tiny model trained from scratch on two CPU cores: higher learning rates than nanoVLM's fine-tuning defaults.</summary>
+    public static TrainingConfig Tiny(int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => new()
+    {
+        ModelPreset = ModelPresets.TinyName,
+        Model = ModelPresets.Tiny(baseVocabSize),
+        Precision = PrecisionMode.Auto,
+        MaxSteps = 1500,
+        BatchSize = 8,
+        GradAccum = 1,
+        MaxLength = 64,
+        LrMp = 3e-3,
+        LrVision = 1e-3,
+        LrLanguage = 1e-3,
+        EvalInterval = 100,
+        ValBatches = 8,
+        CheckpointInterval = 250,
+        HeadroomInterval = 50,
+    };
+
+    public static TrainingConfig Small(int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => Tiny(baseVocabSize) with
+    {
+        ModelPreset = ModelPresets.SmallName,
+        Model = ModelPresets.Small(baseVocabSize),
+        MaxLength = 128,
+        LrVision = 5e-4,
+        LrLanguage = 5e-4,
+    };
+
+    /// <summary>
+    /// The seed's failure (SmolLM2-360M on DocVQA under fp16 autocast ends in <c>Train Loss: nan</c>) reproduced on a
+    /// CPU in about a minute through genuine fp16 overflow, nothing injected: the tiny model with a wider SwiGLU MLP
+    /// (1024, 8× the width, like the larger SmolLM2's wide MLPs) and an aggressive constant learning rate without
+    /// weight decay. Training drives <c>gate·up</c> coherent, so the <c>down_proj</c> outputs grow step after step
+    /// (the headroom warnings show it coming) until they pass fp16's 65504 within ~60 steps: in fp16 the residual
+    /// stream turns inf and the loss NaN, while bf16 and fp32 (same range as float32) keep training with a falling
+    /// loss. Under <c>recover</c> the run rolls back and switches precision.
+    /// </summary>
+    public static TrainingConfig Fp16Overflow(int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => Tiny(baseVocabSize) with
+    {
+        ModelPreset = Fp16OverflowName,
+        Model = ModelPresets.Tiny(baseVocabSize) with { LmInterDim = 1024 },
+        Precision = PrecisionMode.Fp16,
+        MaxSteps = 150,
+        BatchSize = 4,
+        MaxLength = 48,
+        LrMp = 3e-2,
+        LrVision = 1e-3,
+        LrLanguage = 3e-2,
+        WeightDecay = 0,
+        WarmupFraction = 0.02,
+        MinLrFraction = 1,
+        EvalInterval = 50,
+        CheckpointInterval = 25,
+        HeadroomInterval = 10,
+        NanPolicy = NanPolicy.Recover,
+    };
+}
