@@ -1,0 +1,32 @@
+using NanoVlm.Engine.Data.Collation;
+using NanoVlm.Engine.Evaluation;
+using NanoVlm.Engine.Inference;
+using NanoVlm.Engine.Model;
+using NanoVlm.Engine.Text;
+using NanoVlm.Engine.Vision;
+
+namespace NanoVlm.Engine.Training.Sources;
+
+/// <summary>
+/// Validation ANLS during training: greedy answers of the model being trained to a fixed set of questions (the first
+/// turns of the validation samples). Runs on the training thread between steps.
+/// </summary>
+public sealed class GreedyAnlsEvaluator(IReadOnlyList<VqaSample> samples, NanoVlmTokenizer tokenizer, int maxQuestions = 32, int maxNewTokens = 16)
+{
+    public double Evaluate(VisionLanguageModel model, int step)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        // A view of the training model for the answerer; not disposed here, the trainer owns the weights.
+        var view = new LoadedVlm(model, tokenizer, $"training step {step}", []);
+        var answerer = new VqaAnswerer(view, new SafeImageDecoder(ImageLimits.Default));
+        var options = new AskOptions { MaxNewTokens = maxNewTokens };
+        var report = new AnlsReport();
+        foreach (var sample in samples.Where(s => s.Images.Count == 1 && s.Turns.Count > 0).Take(maxQuestions))
+        {
+            using var image = sample.Images[0].Load();
+            var turn = sample.Turns[0];
+            report.Add(answerer.Ask(image, turn.Question, options).Answer, turn.Answers);
+        }
+        return report.Overall;
+    }
+}
