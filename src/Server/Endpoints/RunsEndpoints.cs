@@ -17,6 +17,32 @@ public static class RunsEndpoints
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvaluations(id)));
         runs.MapGet("/{id}/events", (string id, IRunQueries store) =>
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvents(id)));
+        runs.MapPost("/", (RunRequest request, IRunLauncher launcher) =>
+        {
+            var errors = launcher.Validate(request);
+            if (errors.Count > 0)
+            {
+                return Results.ValidationProblem(errors, title: "The run configuration is not valid", detail: "Fix the fields listed in errors and submit again.");
+            }
+            var run = launcher.Start(request);
+            return Results.Created($"/api/runs/{run.Id}", run);
+        });
+        runs.MapPost("/{id}/cancel", (string id, IRunLauncher launcher, IRunQueries store) =>
+            store.GetRun(id) is null ? RunNotFound(id)
+            : launcher.Cancel(id) ? Results.Accepted($"/api/runs/{id}")
+            : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Run is not active", detail: $"Run '{id}' is neither queued nor running."));
+        runs.MapPost("/{id}/resume", (string id, string? precision, bool? halveBatch, IRunLauncher launcher, IRunQueries store) =>
+        {
+            if (store.GetRun(id) is null) return RunNotFound(id);
+            try
+            {
+                return Results.Accepted($"/api/runs/{id}", launcher.ResumeRun(id, precision, halveBatch ?? false));
+            }
+            catch (InvalidOperationException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Run cannot be resumed", detail: e.Message);
+            }
+        });
         return endpoints;
     }
 

@@ -3,6 +3,7 @@ using NanoVlm.Client;
 using NanoVlm.Server.Endpoints;
 using NanoVlm.Server.Live;
 using NanoVlm.Server.Playground;
+using NanoVlm.Server.Runs;
 using NanoVlm.Server.Services;
 using NanoVlm.Server.Storage;
 
@@ -27,6 +28,7 @@ public static class ServerHost
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddLiveUpdates();
         builder.Services.AddInference(builder.Configuration);
+        builder.Services.AddTrainingRuns();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddMudServices();

@@ -40,6 +40,13 @@ public sealed class RunStore(DashboardDatabase database) : IRunQueries
 
     public void AppendMetrics(IEnumerable<MetricDocument> metrics) => database.Metrics.InsertBulk(metrics);
 
+    /// <summary>Drops metrics and evaluations after <paramref name="step"/> (a rollback or resume continues from there).</summary>
+    public void DeleteMetricsAfter(string runId, long step)
+    {
+        database.Metrics.DeleteMany(m => m.RunId == runId && m.Step > step);
+        database.Evaluations.DeleteMany(e => e.RunId == runId && e.Step > step);
+    }
+
     public void AppendEvaluation(string runId, EvaluationSample sample) =>
         database.Evaluations.Insert(new EvaluationDocument { RunId = runId, Step = sample.Step, Loss = sample.Loss, Anls = sample.Anls });
 

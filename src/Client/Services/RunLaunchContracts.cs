@@ -1,0 +1,58 @@
+namespace NanoVlm.Client.Services;
+
+/// <summary>The New run form. Names follow the train verb's run.json; the server turns it into a training configuration.</summary>
+public sealed record RunRequest
+{
+    public string Name { get; init; } = "";
+    public string Preset { get; init; } = "tiny";
+    public string Precision { get; init; } = "auto";
+    public int BatchSize { get; init; } = 8;
+    public int GradAccum { get; init; } = 1;
+    public int MaxLength { get; init; } = 128;
+    public double LrProjector { get; init; } = 3e-3;
+    public double LrVision { get; init; } = 1e-3;
+    public double LrLanguage { get; init; } = 1e-3;
+    public int Steps { get; init; } = 1500;
+    public double WarmupFraction { get; init; } = 0.03;
+    public int EvalInterval { get; init; } = 100;
+    public int CheckpointInterval { get; init; } = 250;
+    public string Data { get; init; } = "synthetic:easy";
+    public int Seed { get; init; }
+    public string NanPolicy { get; init; } = "recover";
+}
+
+/// <summary>What the form shows beside itself: the memory a run needs against the machine, and whether max_length fits.</summary>
+public sealed record RunEstimate(long MemoryBytes, long DeviceMemoryBytes, string MemoryBreakdown, string? MaxLengthProblem, string PrecisionNote, long Parameters);
+
+/// <summary>A precision option with whether this machine can run it and why not.</summary>
+public sealed record PrecisionOption(string Value, string Label, bool Enabled, string? Note);
+
+/// <summary>Starts, stops and resumes runs.</summary>
+public interface IRunLauncher
+{
+    IReadOnlyList<string> Presets { get; }
+
+    IReadOnlyList<PrecisionOption> PrecisionOptions { get; }
+
+    /// <summary>The form's defaults for a preset (learning rates, batch, max_length...).</summary>
+    RunRequest DefaultsFor(string preset);
+
+    /// <summary>Every problem with the request, keyed by field name ("" for the whole request).</summary>
+    IReadOnlyDictionary<string, string[]> Validate(RunRequest request);
+
+    RunEstimate Estimate(RunRequest request);
+
+    /// <summary>Queues the run; throws <see cref="ArgumentException"/> listing problems when the request is invalid.</summary>
+    RunSummary Start(RunRequest request);
+
+    bool Cancel(string runId);
+
+    /// <summary>
+    /// Continues a stopped run from its last checkpoint, optionally in another precision, and with
+    /// <paramref name="halveMicroBatch"/> at half the micro-batch and twice the accumulation (same effective batch).
+    /// </summary>
+    RunSummary ResumeRun(string runId, string? precision = null, bool halveMicroBatch = false);
+
+    /// <summary>The run's checkpoints, newest first, as playground model ids.</summary>
+    IReadOnlyList<(int Step, string ModelId)> Checkpoints(string runId);
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using NanoVlm.Client.Services;
+using NanoVlm.Engine.Training.Events;
+
+namespace NanoVlm.Server.Runs;
+
+/// <summary>The engine's training events as the dashboard's records (no TorchSharp or engine types reach the Client).</summary>
+public static class RunEventMapper
+{
+    public static MetricSample ToSample(MetricsEvent e, bool skippedThisStep)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new MetricSample(e.Step, e.TokensSeen, e.ElapsedSeconds, e.Loss, e.GradNorm,
+            e.LearningRates.GetValueOrDefault("mp"), e.LearningRates.GetValueOrDefault("vision"), e.LearningRates.GetValueOrDefault("language"),
+            e.LossScale ?? 1.0, e.TokensPerSecond, e.Precision, skippedThisStep);
+    }
+
+    /// <summary>Alerts, precision switches, rollbacks, checkpoints and state changes as run events; null for metrics and evaluations.</summary>
+    public static RunEventInfo? ToEvent(string runId, TrainingEvent trainingEvent) => trainingEvent switch
+    {
+        AlertEvent alert => new RunEventInfo(runId, alert.Step, alert.Time, KindOf(alert.Kind),
+            alert.Kind == AlertKind.Nan ? RunEventSeverity.Alert : RunEventSeverity.Warning, alert.Message, AlertDetails(alert)),
+        PrecisionSwitchEvent change => new RunEventInfo(runId, change.Step, change.Time, "precision_switch", RunEventSeverity.Warning,
+            $"Precision {change.From} → {change.To}: {change.Reason}",
+            Details(("from", change.From), ("to", change.To), ("micro batch", Invariant(change.MicroBatch)), ("gradient accumulation", Invariant(change.GradAccum)))),
+        RollbackEvent rollback => new RunEventInfo(runId, rollback.Step, rollback.Time, "rollback", RunEventSeverity.Warning,
+            $"Rolled back from step {rollback.FromStep} to {rollback.ToStep}: {rollback.Reason}",
+            Details(("checkpoint", rollback.Checkpoint))),
+        CheckpointEvent checkpoint => new RunEventInfo(runId, checkpoint.Step, checkpoint.Time, "checkpoint", RunEventSeverity.Info,
+            checkpoint.Best ? $"Checkpoint at step {checkpoint.Step} (best so far)" : $"Checkpoint at step {checkpoint.Step}",
+            Details(("path", checkpoint.Path))),
+        StateChangedEvent state => new RunEventInfo(runId, state.Step, state.Time, "state",
+            state.State == TrainingState.Failed ? RunEventSeverity.Alert : RunEventSeverity.Info,
+            state.Reason is null ? $"Run {Name(state.State)}" : $"Run {Name(state.State)}: {state.Reason}", Details()),
+        _ => null,
+    };
+
+    public static RunStatus ToStatus(TrainingState state) => state switch
+    {
+        TrainingState.Queued => RunStatus.Queued,
+        TrainingState.Running => RunStatus.Running,
+        TrainingState.Paused => RunStatus.Paused,
+        TrainingState.Completed => RunStatus.Completed,
+        TrainingState.Cancelled => RunStatus.Cancelled,
+        _ => RunStatus.Failed,
+    };
+
+    private static string Name(TrainingState state) => state.ToString().ToLowerInvariant();
+
+    private static string KindOf(AlertKind kind) => kind switch
+    {
+        AlertKind.Nan => "nan",
+        AlertKind.Overflow => "overflow",
+        AlertKind.Spike => "spike",
+        _ => "headroom",
+    };
+
+    private static Dictionary<string, string> AlertDetails(AlertEvent alert)
+    {
+        var details = Details(("action", alert.Action));
+        if (alert.Diagnosis is { } d)
+        {
+            details["verdict"] = d.Verdict;
+            details["explanation"] = d.Explanation;
+            details["first bad module"] = d.Module ?? d.Float32Module ?? "—";
+            details["precision"] = d.Precision;
+            details["failed step"] = Invariant(d.FailedStep);
+            if (d.ModuleInputMaxAbs is { } input) details["module input max |a|"] = input.ToString("G4", CultureInfo.InvariantCulture);
+            if (d.ModuleOutputMaxAbs is { } output) details["module output max |a|"] = output.ToString("G4", CultureInfo.InvariantCulture);
+            if (d.Float32ModuleOutputMaxAbs is { } fp32) details["same module in float32"] = fp32.ToString("G4", CultureInfo.InvariantCulture);
+            if (d.LossScale is { } scale) details["loss scale"] = scale.ToString("G4", CultureInfo.InvariantCulture);
+            details["samples"] = string.Join(", ", d.SampleIds.Take(8));
+        }
+        if (alert.Headroom is { Count: > 0 } headroom)
+        {
+            var tightest = headroom.MinBy(h => h.Fp16Headroom)!;
+            details["lowest headroom"] = string.Create(CultureInfo.InvariantCulture, $"{tightest.Module}: {tightest.Fp16Headroom:0.0}×");
+        }
+        return details;
+    }
+
+    private static Dictionary<string, string> Details(params (string Key, string? Value)[] pairs) =>
+        pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!);
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
