@@ -44,8 +44,7 @@ public sealed class RunPageTests(LiveDashboard dashboard) : IClassFixture<LiveDa
         await Assertions.Expect(second.Locator(".mud-snackbar")).ToContainTextAsync("fp16 overflow");
         await Assertions.Expect(first.Locator("[data-testid=alert-panel]")).ToContainTextAsync("precision overflow");
 
-        Directory.CreateDirectory(ScreenshotFolder());
-        await first.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder(), "run-page-nan-alert.png"), FullPage = true });
+        await first.ScreenshotAsync(new() { Path = Screenshots.PathOf("run-page-nan-alert.png"), FullPage = true });
         await first.CloseAsync();
         await second.CloseAsync();
     }
@@ -85,15 +84,4 @@ public sealed class RunPageTests(LiveDashboard dashboard) : IClassFixture<LiveDa
 
     private static MetricSample Sample(long step, double loss) =>
         new(step, step * 4096, step * 0.4, loss, double.IsNaN(loss) ? double.NaN : 1.2, 1e-3, 0, 1e-4, 65536, 9000, "fp16", double.IsNaN(loss));
-
-    /// <summary>artifacts/screenshots under the repository (the README's pictures in docs/ are copied from there).</summary>
-    private static string ScreenshotFolder()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NanoVlm.Web.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return Path.Combine(directory?.FullName ?? Path.GetTempPath(), "artifacts", "screenshots");
-    }
 }
