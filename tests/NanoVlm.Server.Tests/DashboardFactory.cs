@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace NanoVlm.Server.Tests;
 
 /// <summary>The real server in-process, on its own temporary data folder.</summary>
-public sealed class DashboardFactory : WebApplicationFactory<Program>
+public class DashboardFactoryBase : WebApplicationFactory<Program>
 {
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "nanovlm-tests", Guid.NewGuid().ToString("N"));
 
@@ -21,5 +21,9 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         {
             Directory.Delete(DataDir, recursive: true);
         }
+        GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>The real server with default settings.</summary>
+public sealed class DashboardFactory : DashboardFactoryBase;

@@ -26,7 +26,15 @@ public sealed record PlaygroundEntry(string Id, DateTimeOffset Time, string Uplo
     string Answer, string? ExpectedAnswer, double? Anls);
 
 /// <summary>Why an upload or a question was refused, in words for the user.</summary>
-public sealed class PlaygroundException(string message) : Exception(message);
+/// <param name="code">"invalid" (bad input), "too_large" (bytes or pixels over the limits) or "unsupported" (not an accepted image type)</param>
+public sealed class PlaygroundException(string message, string code = PlaygroundException.Invalid) : Exception(message)
+{
+    public const string Invalid = "invalid";
+    public const string TooLarge = "too_large";
+    public const string Unsupported = "unsupported";
+
+    public string Code { get; } = code;
+}
 
 /// <summary>What the playground page needs from the server.</summary>
 public interface IPlayground
@@ -38,6 +46,9 @@ public interface IPlayground
 
     /// <summary>Checks and stores an upload; throws <see cref="PlaygroundException"/> with the reason when refused.</summary>
     Task<ImagePreview> UploadAsync(byte[] bytes, string modelId, CancellationToken cancellationToken);
+
+    /// <summary>A generated example document, stored like an upload, with a question about it and its answer.</summary>
+    Task<(ImagePreview Preview, string Question, string Answer)> ExampleAsync(string modelId, CancellationToken cancellationToken);
 
     /// <summary>The preview of a stored upload as a given model would see it.</summary>
     Task<ImagePreview> PreviewAsync(string uploadId, string modelId, CancellationToken cancellationToken);

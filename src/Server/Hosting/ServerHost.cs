@@ -43,6 +43,7 @@ public static class ServerHost
         app.MapHealthEndpoint();
         app.MapRunsEndpoints();
         app.MapMetricsExport();
+        app.MapAskEndpoint();
         app.MapHub<RunsHub>(RunsHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
+using NanoVlm.Engine.Data.Synthetic;
+using NanoVlm.Engine.Evaluation;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Vision;
 using NanoVlm.Server.Inference;
@@ -39,10 +41,19 @@ public sealed class PlaygroundService(
         }
         catch (ImageRejectedException e)
         {
-            throw new PlaygroundException(e.Message);
+            throw Rejected(e);
         }
         uploads.DeleteUnreferenced(ReferencedUploads().Append(uploadId).ToHashSet(StringComparer.Ordinal), UnreferencedUploadLifetime);
         return PreviewAsync(uploadId, modelId, cancellationToken);
+    }
+
+    /// <summary>A generated document (medium difficulty: large-print fields), stored like an upload, with a question it answers.</summary>
+    public async Task<(ImagePreview Preview, string Question, string Answer)> ExampleAsync(string modelId, CancellationToken cancellationToken)
+    {
+        var document = new SyntheticDocVqaGenerator(SyntheticDifficulty.Medium, seed: 2026).Generate(SyntheticSplit.Val, Random.Shared.Next(0, 1000));
+        var preview = await UploadAsync(document.EncodePng(), modelId, cancellationToken);
+        var question = document.Questions[0];
+        return (preview, question.Question, question.Answer);
     }
 
     public Task<ImagePreview> PreviewAsync(string uploadId, string modelId, CancellationToken cancellationToken)
@@ -91,7 +102,8 @@ public sealed class PlaygroundService(
             return new VqaAnswerer(model, Decoder).Ask(image, question, askOptions, onText, cancellationToken);
         }, cancellationToken);
 
-        var answer = new PlaygroundAnswer(result.Answer, result.Tokens, result.MsToFirstToken, result.MsTotal, result.Stopped, Anls: null);
+        double? anls = string.IsNullOrWhiteSpace(expectedAnswer) ? null : Anls.Score(result.Answer, [expectedAnswer]);
+        var answer = new PlaygroundAnswer(result.Answer, result.Tokens, result.MsToFirstToken, result.MsTotal, result.Stopped, anls);
         database.Playground.Insert(new PlaygroundDocument
         {
             Id = Guid.NewGuid().ToString("N"),
@@ -155,7 +167,14 @@ public sealed class PlaygroundService(
         }
         catch (ImageRejectedException e)
         {
-            throw new PlaygroundException(e.Message);
+            throw Rejected(e);
         }
     }
+
+    private static PlaygroundException Rejected(ImageRejectedException e) => new(e.Message, e.Reason switch
+    {
+        ImageRejectionReason.TooLarge or ImageRejectionReason.TooManyPixels => PlaygroundException.TooLarge,
+        ImageRejectionReason.NotAnImage or ImageRejectionReason.UnsupportedFormat => PlaygroundException.Unsupported,
+        _ => PlaygroundException.Invalid,
+    });
 }

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json;
+using NanoVlm.Client.Services;
+using NanoVlm.Server.Inference;
+
+namespace NanoVlm.Server.Endpoints;
+
+/// <summary>
+/// POST /api/ask (multipart: image, question, model, decoding options): the answer as JSON, or with
+/// Accept: text/event-stream each token as a server-sent event and a final "done" event. Bad uploads are
+/// 400/413/415 problem details saying why.
+/// </summary>
+public static class AskEndpoint
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public sealed record AskResponse(string Answer, int Tokens, double MsToFirstToken, double MsTotal, bool Stopped, double? Anls);
+
+    public static IEndpointRouteBuilder MapAskEndpoint(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/ask", HandleAsync).DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext context, IPlayground playground, CancellationToken cancellationToken)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Send multipart/form-data with fields image, question and model.");
+        }
+        var form = await context.Request.ReadFormAsync(cancellationToken);
+        var file = form.Files.GetFile("image");
+        var question = form["question"].ToString();
+        if (file is null) return Problem(StatusCodes.Status400BadRequest, "The 'image' file field is missing.");
+        if (string.IsNullOrWhiteSpace(question)) return Problem(StatusCodes.Status400BadRequest, "The 'question' field is missing or empty.");
+        if (file.Length > playground.MaxUploadBytes)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"The image is {file.Length / (1024.0 * 1024):0.#} MB; the limit is {playground.MaxUploadBytes / (1024.0 * 1024):0.#} MB."));
+        }
+        var model = ModelIdOf(form["model"].ToString(), playground);
+        if (model is null) return Problem(StatusCodes.Status400BadRequest, $"Unknown model '{form["model"]}'. Known: {string.Join(", ", playground.Models().Select(m => m.Id))}.");
+        DecodingSettings settings;
+        try
+        {
+            settings = ParseSettings(form);
+        }
+        catch (FormatException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, e.Message);
+        }
+
+        byte[] bytes;
+        using (var buffer = new MemoryStream())
+        {
+            await file.CopyToAsync(buffer, cancellationToken);
+            bytes = buffer.ToArray();
+        }
+        try
+        {
+            var preview = await playground.UploadAsync(bytes, model, cancellationToken);
+            var streaming = context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+            if (!streaming)
+            {
+                var answer = await playground.AskAsync(preview.UploadId, question, model, settings, form["expected"].ToString(), _ => { }, cancellationToken);
+                return Results.Json(ToResponse(answer), Json);
+            }
+            await StreamAsync(context, playground, preview.UploadId, question, model, settings, form["expected"].ToString(), cancellationToken);
+            return Results.Empty;
+        }
+        catch (PlaygroundException e)
+        {
+            return Problem(e.Code switch
+            {
+                PlaygroundException.TooLarge => StatusCodes.Status413PayloadTooLarge,
+                PlaygroundException.Unsupported => StatusCodes.Status415UnsupportedMediaType,
+                _ => StatusCodes.Status400BadRequest,
+            }, e.Message);
+        }
+    }
+
+    private static async Task StreamAsync(HttpContext context, IPlayground playground, string uploadId, string question, string model,
+        DecodingSettings settings, string expected, CancellationToken cancellationToken)
+    {
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        var pieces = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var answering = playground.AskAsync(uploadId, question, model, settings, expected, piece => pieces.Writer.TryWrite(piece), cancellationToken);
+        _ = answering.ContinueWith(_ => pieces.Writer.TryComplete(), TaskScheduler.Default);
+        await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken))
+        {
+            await context.Response.WriteAsync($"event: token\ndata: {JsonSerializer.Serialize(new { token = piece }, Json)}\n\n", cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
+        }
+        var answer = await answering;
+        await context.Response.WriteAsync($"event: done\ndata: {JsonSerializer.Serialize(ToResponse(answer), Json)}\n\n", cancellationToken);
+    }
+
+    private static string? ModelIdOf(string model, IPlayground playground)
+    {
+        var models = playground.Models();
+        if (string.IsNullOrWhiteSpace(model)) return models.FirstOrDefault(m => m.Id.StartsWith(ModelCatalog.PresetPrefix, StringComparison.Ordinal))?.Id;
+        return models.FirstOrDefault(m => m.Id == model || m.Id == ModelCatalog.PresetPrefix + model)?.Id;
+    }
+
+    private static DecodingSettings ParseSettings(IFormCollection form)
+    {
+        var defaults = new DecodingSettings();
+        int Int(string name, int fallback) => form.TryGetValue(name, out var v) && v.Count > 0
+            ? int.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw new FormatException($"'{name}' must be a whole number.")
+            : fallback;
+        double Double(string name, double fallback) => form.TryGetValue(name, out var v) && v.Count > 0
+            ? double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new FormatException($"'{name}' must be a number.")
+            : fallback;
+        var sampling = form.ContainsKey("temperature") || form.ContainsKey("top_k") || form.ContainsKey("top_p");
+        return defaults with
+        {
+            MaxNewTokens = Int("max_new_tokens", defaults.MaxNewTokens),
+            Greedy = !sampling || form["greedy"] == "true",
+            Temperature = Double("temperature", defaults.Temperature),
+            TopK = Int("top_k", defaults.TopK),
+            TopP = Double("top_p", defaults.TopP),
+            Seed = Int("seed", defaults.Seed),
+        };
+    }
+
+    private static AskResponse ToResponse(PlaygroundAnswer answer) =>
+        new(answer.Answer, answer.Tokens, answer.MsToFirstToken, answer.MsTotal, answer.Stopped, answer.Anls);
+
+    private static IResult Problem(int status, string detail) =>
+        Results.Problem(statusCode: status, title: status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "Upload too large",
+            StatusCodes.Status415UnsupportedMediaType => "Unsupported upload",
+            _ => "Bad request",
+        }, detail: detail);
+}

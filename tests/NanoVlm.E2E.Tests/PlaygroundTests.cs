@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace NanoVlm.E2E.Tests;
+
+public sealed class PlaygroundTests(LiveDashboard dashboard) : IClassFixture<LiveDashboard>
+{
+    [Fact]
+    public async Task UploadAskAndWatchTheAnswerStreamThenStopALongOne()
+    {
+        var page = await OpenPlayground();
+        await page.Locator("[data-testid=upload-zone] input[type=file]").SetInputFilesAsync(new FilePayload { Name = "page.png", MimeType = "image/png", Buffer = Png(150, 100) });
+        await Assertions.Expect(page.Locator("[data-testid=preview-caption]")).ToContainTextAsync("image tokens");
+
+        // Count DOM updates of the answer while it is generated: tokens arrive one by one, not all at the end.
+        await page.EvaluateAsync(@"() => {
+            window.answerUpdates = 0;
+            const target = document.querySelector('[data-testid=answer]');
+            new MutationObserver(() => window.answerUpdates++).observe(target, { childList: true, subtree: true, characterData: true });
+        }");
+        await page.Locator("textarea[data-testid=question], [data-testid=question] textarea").First.FillAsync("What is the total?");
+        await page.Locator("[data-testid=ask]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=answer-stats]")).ToContainTextAsync("tokens", new() { Timeout = 60_000 });
+        var stats = await page.Locator("[data-testid=answer-stats]").InnerTextAsync();
+        var tokens = int.Parse(Regex.Match(stats, @"(\d+) tokens").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var updates = await page.EvaluateAsync<int>("() => window.answerUpdates");
+        if (tokens > 2)
+        {
+            Assert.True(updates >= 2, $"{tokens} tokens arrived in {updates} update(s)");
+        }
+        await Assertions.Expect(page.Locator("[data-testid=history] tr")).ToHaveCountAsync(1);
+
+        // A long answer can be stopped.
+        await page.GetByText("Decoding").ClickAsync();
+        var maxTokens = page.GetByLabel("Max new tokens");
+        await maxTokens.FillAsync("2000");
+        await maxTokens.PressAsync("Tab");
+        await page.Locator("[data-testid=ask]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=stop]")).ToBeEnabledAsync();
+        await page.Locator("[data-testid=stop]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=answer-stats]")).ToContainTextAsync("stopped", new() { Timeout = 60_000 });
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("playground.png"), FullPage = true });
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task CorruptAndOversizedFilesShowWhyTheyWereRefused()
+    {
+        var page = await OpenPlayground();
+        var input = page.Locator("[data-testid=upload-zone] input[type=file]");
+        await input.SetInputFilesAsync(new FilePayload { Name = "cut.png", MimeType = "image/png", Buffer = Png(300, 300)[..150] });
+        await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("incomplete");
+
+        await input.SetInputFilesAsync(new FilePayload { Name = "huge.png", MimeType = "image/png", Buffer = new byte[21 * 1024 * 1024] });
+        await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("limited to 20 MB");
+
+        await input.SetInputFilesAsync(new FilePayload { Name = "notes.png", MimeType = "image/png", Buffer = "not an image at all"u8.ToArray() });
+        await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("not an image");
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ExampleDocumentComesWithAQuestionAndScoresTheAnswer()
+    {
+        var page = await OpenPlayground();
+        await page.Locator("[data-testid=example]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=preview]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=ask]")).ToBeEnabledAsync();
+        await page.Locator("[data-testid=ask]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=answer-stats]")).ToContainTextAsync("ANLS", new() { Timeout = 60_000 });
+        await page.CloseAsync();
+    }
+
+    private async Task<IPage> OpenPlayground()
+    {
+        var page = await dashboard.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1300, Height = 1000 } });
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, "playground").ToString());
+        await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
+        return page;
+    }
+
+    private static byte[] Png(int width, int height)
+    {
+        using var image = new Image<Rgb24>(width, height, new Rgb24(250, 250, 250));
+        for (var x = 10; x < width - 10; x++)
+        {
+            image[x, height / 2] = new Rgb24(0, 0, 0);
+        }
+        using var stream = new MemoryStream();
+        image.Save(stream, new PngEncoder());
+        return stream.ToArray();
+    }
+}
