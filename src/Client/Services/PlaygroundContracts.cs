@@ -61,3 +61,18 @@ public interface IPlayground
 
     void DeleteHistoryEntry(string id);
 }
+
+/// <summary>The Models page: what is registered, and registering more.</summary>
+public interface IModelRegistry
+{
+    IReadOnlyList<ModelChoice> Models();
+
+    /// <summary>Registers a nanoVLM checkpoint folder (config.json + model.safetensors); throws with the reason when it is not one.</summary>
+    ModelChoice RegisterCheckpoint(string directory, string? name);
+
+    /// <summary>Builds a checkpoint from Hugging Face vision and language folders into the data folder, and registers it.</summary>
+    Task<ModelChoice> ImportBackbonesAsync(string visionDirectory, string languageDirectory, string name, CancellationToken cancellationToken);
+
+    /// <summary>The configuration of a model as JSON, for display.</summary>
+    string ConfigurationJson(string modelId);
+}

@@ -11,6 +11,9 @@ public static class PlaygroundServiceCollectionExtensions
         services.AddOptions<InferenceOptions>().Bind(configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<IModelRegistry>(provider => provider.GetRequiredService<ModelRegistry>());
+        services.AddHostedService<RegisteredModelsRestorer>();
         services.AddSingleton<ModelCache>();
         services.AddSingleton<InferenceWorker>();
         services.AddSingleton<UploadStore>();

@@ -1,4 +1,5 @@
 using LiteDB;
+using NanoVlm.Server.Inference;
 using NanoVlm.Server.Playground;
 using NanoVlm.Server.Storage.Documents;
 
@@ -25,6 +26,7 @@ public sealed class DashboardDatabase : IDisposable
         Evaluations = _database.GetCollection<EvaluationDocument>("evaluations");
         Events = _database.GetCollection<EventDocument>("events");
         Playground = _database.GetCollection<PlaygroundDocument>("playground");
+        Models = _database.GetCollection<RegisteredModelDocument>("models");
         Metrics.EnsureIndex(m => m.RunId);
         Metrics.EnsureIndex(m => m.Step);
         Evaluations.EnsureIndex(e => e.RunId);
@@ -42,6 +44,8 @@ public sealed class DashboardDatabase : IDisposable
     public ILiteCollection<EventDocument> Events { get; }
 
     public ILiteCollection<PlaygroundDocument> Playground { get; }
+
+    public ILiteCollection<RegisteredModelDocument> Models { get; }
 
     public void Dispose() => _database.Dispose();
 }
