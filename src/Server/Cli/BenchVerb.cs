@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using NanoVlm.Client.Charts;
 using NanoVlm.Engine.Benchmarks;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
@@ -17,7 +18,7 @@ public sealed class BenchVerb : IVerb
 
     public string Name => "bench";
 
-    public string Summary => "measure generation speed (KV cache vs recomputation) on this machine and print a table";
+    public string Summary => "measure generation speed (KV cache vs recomputation) and chart rendering on this machine and print a table";
 
     public IReadOnlyList<VerbOption> Options { get; } =
     [
@@ -26,6 +27,18 @@ public sealed class BenchVerb : IVerb
         new("new-tokens", "N", "tokens to generate per measurement (default 64)"),
         new("threads", "N", "intra-op threads (default: all cores)"),
     ];
+
+    private static double ChartRenderBenchmark(int repeats)
+    {
+        var steps = Enumerable.Range(1, 100_000).Select(i => (double)i).ToArray();
+        var losses = steps.Select(step => 2 + 8 / Math.Sqrt(step) + 0.05 * Math.Sin(step)).ToArray();
+        var model = new ChartModel("Train loss", "step", "loss",
+        [
+            new ChartSeries("raw", steps, losses, "#9fa8da"),
+            new ChartSeries("smoothed", steps, Smoothing.DebiasedEma(losses, 0.6), "#3949ab"),
+        ]);
+        return Measure.MedianMilliseconds(() => ChartRenderer.RenderSvg(model, 620, 280), warmups: 2, repeats: repeats);
+    }
 
     public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
     {
@@ -51,12 +64,18 @@ public sealed class BenchVerb : IVerb
                 $"{figures.Preset,-8} {figures.PromptTokens,6} {figures.NewTokens,4} {figures.MsToFirstToken,8:0.0} {figures.DecodeTokensPerSecond,12:0.0} {figures.KvCacheMilliseconds,8:0.0} {figures.RecomputeMilliseconds,12:0.0} {figures.Speedup,7:0.0}x {(figures.IdenticalTokens ? "yes" : "NO"),8}"));
         }
 
+        // The dashboard path: server time to render a long loss curve (what a run page does twice a second).
+        var chartMs = ChartRenderBenchmark(quick ? 5 : 11);
+        await console.Out.WriteLineAsync();
+        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"dashboard: render a 100,000-point loss chart to SVG: {chartMs:0.0} ms (median)"));
+
         var jsonPath = arguments.GetString("json");
         if (jsonPath is not null)
         {
             var report = new
             {
                 Machine = new { info.LogicalCores, info.Threads, CpuFlags = info.Cpu.Summary, TorchSharp = info.TorchSharpVersion, LibTorch = info.LibTorchVersion },
+                Dashboard = new { Chart100kRenderMs = chartMs },
                 Generation = results.Select(r => new
                 {
                     r.Preset, r.PromptTokens, r.NewTokens, TtftMs = r.MsToFirstToken, r.DecodeTokensPerSecond,

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
+using NanoVlm.Engine.Inference;
+using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Runtime;
 using NanoVlm.Server.Hosting;
 using NanoVlm.Server.Services;
@@ -67,6 +70,14 @@ public sealed class InfoVerb : IVerb
         {
             var label = name == "fp32" ? "fp32" : $"{name} autocast";
             await console.Out.WriteLineAsync($"{label,-15} {status}");
+        }
+        await console.Out.WriteLineAsync();
+        await console.Out.WriteLineAsync("model presets (parameters with the built-in tokenizer: vision + projector + language = total)");
+        foreach (var name in ModelPresets.Names)
+        {
+            var count = ParameterCount.Of(ModelPresets.Get(name, VlmLoader.BuiltInBaseVocabSize));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  {name,-14} {count.VisionEncoder,13:N0} + {count.ModalityProjector,11:N0} + {count.Decoder,13:N0} = {count.Total,13:N0}"));
         }
         if (info.AutocastProblem is not null)
         {
