@@ -17,6 +17,7 @@ public sealed class RunPagesTests : IAsyncDisposable
         _context.Services.AddMudServices();
         _context.Services.AddSingleton<IRunQueries>(_runs);
         _context.Services.AddSingleton<IRunUpdates>(_runs);
+        _context.Services.AddSingleton<IRunLauncher>(new StoppedRunsLauncher());
     }
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
@@ -52,6 +53,29 @@ public sealed class RunPagesTests : IAsyncDisposable
         new(id, id, RunStatus.Running, "tiny", "fp32", 30, 100, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, null);
 
     private static MetricSample Sample(long step, double loss) => new(step, step * 100, step, loss, 1, 1e-3, 1e-4, 1e-4, 1, 1000, "fp32", double.IsNaN(loss));
+
+    /// <summary>Run controls for recorded runs that have no checkpoints: nothing to resume or open.</summary>
+    private sealed class StoppedRunsLauncher : IRunLauncher
+    {
+        public IReadOnlyList<string> Presets => ["tiny"];
+
+        public IReadOnlyList<PrecisionOption> PrecisionOptions => [new("fp32", "fp32", true, null)];
+
+        public RunRequest DefaultsFor(string preset) => new();
+
+        public IReadOnlyDictionary<string, string[]> Validate(RunRequest request) => new Dictionary<string, string[]>();
+
+        public RunEstimate Estimate(RunRequest request) => new(0, 1, "", null, "fp32", 0);
+
+        public RunSummary Start(RunRequest request) => throw new InvalidOperationException("Component tests start no runs.");
+
+        public bool Cancel(string runId) => false;
+
+        public RunSummary ResumeRun(string runId, string? precision = null, bool halveMicroBatch = false) =>
+            throw new InvalidOperationException("Component tests resume no runs.");
+
+        public IReadOnlyList<(int Step, string ModelId)> Checkpoints(string runId) => [];
+    }
 
     private sealed class RecordedRuns : IRunQueries, IRunUpdates
     {

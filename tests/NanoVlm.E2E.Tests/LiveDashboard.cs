@@ -17,6 +17,15 @@ public sealed class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifeti
 
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
+    /// <summary>A new tab with generous timeouts (the machine is shared and slow under a full test run).</summary>
+    public async Task<IPage> NewPageAsync(int width = 1400, int height = 1000)
+    {
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        page.SetDefaultTimeout(60_000);
+        page.SetDefaultNavigationTimeout(60_000);
+        return page;
+    }
+
     public static string ChromiumPath => Environment.GetEnvironmentVariable("NANOVLM_CHROMIUM") ?? "/usr/bin/chromium";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -32,6 +41,8 @@ public sealed class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifeti
             throw new InvalidOperationException(
                 $"No Chromium at {ChromiumPath}. Install Debian's package (apt-get install chromium) or set NANOVLM_CHROMIUM; ./test.sh does this when run as root.");
         }
+        // CI runs the other test projects at the same time on two cores: be patient, never flaky.
+        Assertions.SetDefaultExpectTimeout(30_000);
         UseKestrel(0);
         StartServer();
         _playwright = await Playwright.CreateAsync();

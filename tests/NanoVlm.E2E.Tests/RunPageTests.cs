@@ -17,8 +17,8 @@ public sealed class RunPageTests(LiveDashboard dashboard) : IClassFixture<LiveDa
     public async Task RunPageDrawsRecordedCurvesAndAnAlertReachesEveryOpenTab()
     {
         var runId = SeedRun(steps: 40, nanAtStep: 30);
-        var first = await dashboard.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
-        var second = await dashboard.Browser.NewPageAsync();
+        var first = await dashboard.NewPageAsync(1400, 1000);
+        var second = await dashboard.NewPageAsync();
         await first.GotoAsync(new Uri(dashboard.BaseAddress, $"runs/{runId}").ToString());
         await second.GotoAsync(new Uri(dashboard.BaseAddress, "runs").ToString());
         await Assertions.Expect(first.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
@@ -54,7 +54,7 @@ public sealed class RunPageTests(LiveDashboard dashboard) : IClassFixture<LiveDa
     {
         var a = SeedRun(steps: 20, nanAtStep: null);
         var b = SeedRun(steps: 25, nanAtStep: null);
-        var page = await dashboard.Browser.NewPageAsync();
+        var page = await dashboard.NewPageAsync();
         await page.GotoAsync(new Uri(dashboard.BaseAddress, "runs").ToString());
         await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
         foreach (var id in new[] { a, b })

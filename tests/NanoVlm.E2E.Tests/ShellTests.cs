@@ -8,7 +8,7 @@ public sealed class ShellTests(LiveDashboard dashboard) : IClassFixture<LiveDash
     [Fact]
     public async Task NavigationReachesEverySectionWithoutConsoleErrors()
     {
-        var page = await dashboard.Browser.NewPageAsync();
+        var page = await dashboard.NewPageAsync();
         var problems = CollectBrowserProblems(page);
 
         await page.GotoAsync(dashboard.BaseAddress.ToString());
@@ -34,7 +34,7 @@ public sealed class ShellTests(LiveDashboard dashboard) : IClassFixture<LiveDash
     [Fact]
     public async Task MudBlazorStylesLoadAndTheCircuitIsInteractive()
     {
-        var page = await dashboard.Browser.NewPageAsync();
+        var page = await dashboard.NewPageAsync();
         var problems = CollectBrowserProblems(page);
         await page.GotoAsync(dashboard.BaseAddress.ToString());
 

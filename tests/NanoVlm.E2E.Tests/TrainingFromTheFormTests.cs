@@ -10,7 +10,7 @@ public sealed class TrainingFromTheFormTests(LiveDashboard dashboard) : IClassFi
     [Fact]
     public async Task StartingATinyRunShowsItsLossCurveAndStepsAdvanceThenCancel()
     {
-        var page = await dashboard.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        var page = await dashboard.NewPageAsync(1400, 1000);
         var problems = new List<string>();
         page.PageError += (_, error) => problems.Add(error);
         await page.GotoAsync(new Uri(dashboard.BaseAddress, "runs/new").ToString());

@@ -13,7 +13,7 @@ public sealed class RunCheckpointsRegistrar(RunStore store, ModelCatalog catalog
         foreach (var run in store.ListRuns())
         {
             var document = store.GetDocument(run.Id);
-            var directory = document is null ? null : Path.Combine(document.OutputDirectory, RunFiles.CheckpointsFolder);
+            var directory = string.IsNullOrEmpty(document?.OutputDirectory) ? null : Path.Combine(document.OutputDirectory, RunFiles.CheckpointsFolder);
             if (directory is null || !Directory.Exists(directory))
             {
                 continue;

@@ -157,7 +157,7 @@ public sealed class RunLauncher(
         {
             throw new InvalidOperationException($"Run '{document.Name}' is {document.Status.ToString().ToLowerInvariant()}; only a stopped run can be resumed.");
         }
-        var checkpoint = TrainingRunService.LatestCheckpoint(document.OutputDirectory)
+        var checkpoint = (string.IsNullOrEmpty(document.OutputDirectory) ? null : TrainingRunService.LatestCheckpoint(document.OutputDirectory))
             ?? throw new InvalidOperationException($"Run '{document.Name}' has no checkpoint to resume from.");
         var config = JsonSerializer.Deserialize<TrainingConfig>(document.ConfigurationJson, RunFiles.Json)
             ?? throw new InvalidDataException($"The stored configuration of run '{runId}' cannot be read.");
@@ -194,7 +194,8 @@ public sealed class RunLauncher(
     public IReadOnlyList<(int Step, string ModelId)> Checkpoints(string runId)
     {
         var document = store.GetDocument(runId);
-        if (document is null) return [];
+        // Runs recorded without a folder (imported records, older versions) have no checkpoints to offer.
+        if (string.IsNullOrEmpty(document?.OutputDirectory)) return [];
         var directory = Path.Combine(document.OutputDirectory, RunFiles.CheckpointsFolder);
         if (!Directory.Exists(directory)) return [];
         return [.. new Engine.Training.Checkpoints.CheckpointStore(directory).List().Reverse().Select(c => (c.Step, ModelCatalog.CheckpointPrefix + c.Path))];
