@@ -26,7 +26,7 @@ public static class TrainingPresets
         MaxSteps = 1500,
         BatchSize = 8,
         GradAccum = 1,
-        MaxLength = 64,
+        MaxLength = 128,
         LrMp = 3e-3,
         LrVision = 1e-3,
         LrLanguage = 1e-3,
