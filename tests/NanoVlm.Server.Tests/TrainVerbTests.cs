@@ -139,7 +139,7 @@ public sealed class TrainVerbTests : IDisposable
     public async Task A_max_length_the_pages_cannot_fit_is_a_usage_error_before_training()
     {
         var out_ = Path.Combine(_folder, "short");
-        var (code, _, error) = await Run("train", "--preset", "tiny", "--max-length", "32", "--out", out_);
+        var (code, _, error) = await Run("train", "--preset", "tiny", "--max-length", "12", "--out", out_);
         Assert.Equal(CommandLine.UsageError, code);
         Assert.Contains("--max-length", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(out_));
