@@ -6,7 +6,10 @@ namespace NanoVlm.Engine.Training;
 [JsonConverter(typeof(JsonStringEnumConverter<PrecisionMode>))]
 public enum PrecisionMode
 {
-    /// <summary>bf16 autocast where the device runs it fast (CUDA, or a CPU with avx512_bf16/AMX), else fp32; never fp16 on a CPU.</summary>
+    /// <summary>
+    /// bf16 autocast where the device runs it faster than fp32 (CUDA, or a CPU with avx512_bf16/AMX for a model at least
+    /// <see cref="DeviceCapabilities.CpuBf16MinWidth"/> wide), else fp32; never fp16 on a CPU.
+    /// </summary>
     [JsonStringEnumMemberName("auto")] Auto,
     [JsonStringEnumMemberName("fp32")] Fp32,
     [JsonStringEnumMemberName("bf16")] Bf16,

@@ -62,7 +62,7 @@ public static class TrainCommand
     {
         config.EnsureValid();
         var device = EngineDevice.Resolve(config.Device);
-        var precision = DeviceCapabilities.Detect(device).Resolve(config.Precision);
+        var precision = DeviceCapabilities.Detect(device).Resolve(config.Precision, config.ResolveModel());
         var estimate = MemoryEstimate.For(config, precision);
         long? available = device.IsCuda ? null : TotalMemoryBytes();
         return $"{config.ModelPreset}, {precision.Label()}, batch {config.BatchSize} × length {config.MaxLength}:\n{estimate.Describe(available)}";

@@ -41,7 +41,7 @@ public sealed class Trainer : IDisposable
 
         manual_seed(config.Seed);
         var model = CreateModel(config, options, device);
-        _session = new TrainingSession(config, model, data, _capabilities.Resolve(config.Precision), device.IsCuda);
+        _session = new TrainingSession(config, model, data, _capabilities.Resolve(config.Precision, config.ResolveModel()), device.IsCuda);
         _store = options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory);
         _guard = new NanGuard(config, _capabilities);
         if (options.ResumeFrom is not null)

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Text.Json;
+using NanoVlm.Engine.Data.Collation;
+using NanoVlm.Engine.Inference;
+using NanoVlm.Engine.Model;
+using NanoVlm.Engine.Text;
+using NanoVlm.Engine.Training;
+using NanoVlm.Engine.Training.Checkpoints;
+using NanoVlm.Engine.Training.Sources;
+
+namespace NanoVlm.Server.Cli;
+
+/// <summary>
+/// `train`: a headless training run. The configuration is a preset (default <c>tiny</c>), a run.json given with
+/// <c>--config</c>, or, when resuming, the resumed run's own run.json; the other options override single values.
+/// Writes run.json, metrics.jsonl, events.jsonl, checkpoints/ and tb/ into the output folder.
+/// </summary>
+public sealed class TrainVerb : IVerb
+{
+    public const string DefaultPreset = "tiny";
+    public const string RunsFolder = "runs";
+
+    public string Name => "train";
+
+    public string Summary => "train a model headlessly (preset or run.json), writing metrics, events, checkpoints and TensorBoard files";
+
+    public IReadOnlyList<VerbOption> Options { get; } =
+    [
+        new("config", "FILE", "a run.json (training configuration) to start from; the options below override it"),
+        new("preset", "NAME", $"training preset to start from: {string.Join(", ", TrainingPresets.Names)} (default {DefaultPreset})"),
+        new("precision", "MODE", "fp32, bf16, fp16 or auto (bf16 where it is faster here, else fp32)"),
+        new("steps", "N", "optimizer steps (max_steps)"),
+        new("batch-size", "B", "micro-batch size"),
+        new("grad-accum", "A", "micro-batches per optimizer step"),
+        new("max-length", "L", "longest sample in tokens, image tokens included"),
+        new("lr-mp", "X", "peak learning rate of the projector (0 freezes it)"),
+        new("lr-vision", "X", "peak learning rate of the vision encoder (0 freezes it)"),
+        new("lr-language", "X", "peak learning rate of the decoder (0 freezes it)"),
+        new("data", "SOURCE", "synthetic:easy|medium|hard or a DocVQA source path"),
+        new("nan-policy", "POLICY", "stop, skip or recover (roll back and widen the precision)"),
+        new("seed", "S", "seed of initialization and data order"),
+        new("threads", "N", "intra-op threads (0 = all cores)"),
+        new("tokenizer", "FILE", "tokenizer.json when the model's vocabulary is not the built-in tokenizer's"),
+        new("out", "DIR", $"output folder (default {RunsFolder}/<timestamp> under the working directory)"),
+        new("resume", "CHECKPOINT", "continue from a checkpoint folder (or a run folder's latest checkpoint)"),
+        new("estimate", null, "print the memory estimate of the configuration and exit"),
+        new("no-tensorboard", null, "do not write TensorBoard files"),
+    ];
+
+    public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
+    {
+        var resume = ResolveResume(arguments.GetString("resume"));
+        var tokenizerPath = arguments.GetString("tokenizer");
+        var config = ResolveConfig(arguments, resume, tokenizerPath);
+
+        if (arguments.Has("estimate"))
+        {
+            await console.Out.WriteLineAsync(TrainCommand.Estimate(config));
+            return CommandLine.Success;
+        }
+
+        var outDir = Path.GetFullPath(arguments.GetString("out") ?? resume?.RunDirectory ?? DefaultOutputDirectory());
+        if (resume is null && Directory.Exists(outDir) && File.Exists(Path.Combine(outDir, RunFiles.ConfigFileName)))
+        {
+            throw new UsageException($"'{outDir}' already holds a run; choose another --out, or continue it with --resume.");
+        }
+
+        PreparedTrainingData prepared;
+        try
+        {
+            prepared = TrainingDataFactory.Create(config, tokenizerPath);
+        }
+        catch (MaxLengthTooSmallException e)
+        {
+            throw new UsageException($"{e.Message} Raise --max-length (or max_length in the configuration).");
+        }
+
+        await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"training {config.ModelPreset} on {prepared.Description}: {config.MaxSteps} steps of {config.BatchSize} × {config.GradAccum}, max_length {config.MaxLength}, precision {PrecisionName(config.Precision)}"));
+        await console.Error.WriteLineAsync(resume is null ? $"run folder: {outDir}" : $"run folder: {outDir} (resuming from {resume.Checkpoint})");
+
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            // The first Ctrl+C ends the run at the next step with a checkpoint; a second one kills the process.
+            if (cancellation.IsCancellationRequested) return;
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            var options = new TrainCommandOptions
+            {
+                ResumeFrom = resume?.Checkpoint,
+                Evaluator = prepared.Evaluator,
+                Progress = console.Error,
+                TensorBoard = !arguments.Has("no-tensorboard"),
+            };
+            var code = TrainCommand.Run(config, outDir, _ => prepared.Data, options, cancellation.Token);
+            await console.Out.WriteLineAsync(outDir);
+            return code;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    /// <summary>
+    /// The configuration: base (--config, else the resumed run's run.json, else the preset), then every value
+    /// option on top. Every problem with the result is a usage error listing all of them.
+    /// </summary>
+    public static TrainingConfig ResolveConfig(VerbArguments arguments, ResumePoint? resume, string? tokenizerPath)
+    {
+        var configPath = arguments.GetString("config");
+        var presetName = arguments.GetString("preset");
+        if (configPath is not null && presetName is not null)
+        {
+            throw new UsageException("Give either --config or --preset, not both (a run.json already names its model).");
+        }
+        var baseVocab = tokenizerPath is null ? VlmLoader.BuiltInBaseVocabSize : TokenizerBaseVocab(tokenizerPath);
+
+        TrainingConfig config;
+        if (configPath is not null)
+        {
+            config = ReadConfig(configPath, baseVocab);
+        }
+        else if (presetName is null && resume?.RunDirectory is { } runDirectory && File.Exists(Path.Combine(runDirectory, RunFiles.ConfigFileName)))
+        {
+            config = ReadConfig(Path.Combine(runDirectory, RunFiles.ConfigFileName), baseVocab);
+        }
+        else
+        {
+            try
+            {
+                config = TrainingPresets.Get(presetName ?? DefaultPreset, baseVocab);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
+
+        config = ApplyOverrides(config, arguments);
+        var problems = config.Validate();
+        if (problems.Count > 0)
+        {
+            throw new UsageException("The training configuration is not usable:\n- " + string.Join("\n- ", problems));
+        }
+        return config;
+    }
+
+    private static TrainingConfig ApplyOverrides(TrainingConfig config, VerbArguments arguments)
+    {
+        if (arguments.GetString("precision") is { } precision) config = config with { Precision = ParsePrecision(precision) };
+        if (arguments.GetInt("steps", 1) is { } steps) config = config with { MaxSteps = steps };
+        if (arguments.GetInt("batch-size", 1) is { } batch) config = config with { BatchSize = batch };
+        if (arguments.GetInt("grad-accum", 1) is { } accum) config = config with { GradAccum = accum };
+        if (arguments.GetInt("max-length", 1) is { } length) config = config with { MaxLength = length };
+        if (GetRate(arguments, "lr-mp") is { } lrMp) config = config with { LrMp = lrMp };
+        if (GetRate(arguments, "lr-vision") is { } lrVision) config = config with { LrVision = lrVision };
+        if (GetRate(arguments, "lr-language") is { } lrLanguage) config = config with { LrLanguage = lrLanguage };
+        if (arguments.GetString("data") is { } data) config = config with { Data = data };
+        if (arguments.GetString("nan-policy") is { } policy) config = config with { NanPolicy = ParsePolicy(policy) };
+        if (arguments.GetInt("seed", 0) is { } seed) config = config with { Seed = seed };
+        if (arguments.GetInt("threads", 0, 1024) is { } threads) config = config with { Threads = threads };
+        return config;
+    }
+
+    private static TrainingConfig ReadConfig(string path, int baseVocab)
+    {
+        if (!File.Exists(path)) throw new UsageException($"The configuration file '{path}' does not exist.");
+        TrainingConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), RunFiles.Json);
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"'{path}' is not a valid training configuration: {e.Message}");
+        }
+        if (config is null) throw new UsageException($"'{path}' is empty (null).");
+        if (config.Model is null)
+        {
+            // A run.json that only names a model preset gets the preset laid out for the tokenizer in use.
+            try
+            {
+                config = config with { Model = ModelPresets.Get(config.ModelPreset, baseVocab) };
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"'{path}': {e.Message}");
+            }
+        }
+        return config;
+    }
+
+    private static int TokenizerBaseVocab(string tokenizerPath)
+    {
+        if (!File.Exists(tokenizerPath)) throw new UsageException($"The tokenizer file '{tokenizerPath}' does not exist.");
+        return NanoVlmTokenizer.Create(HfTokenizer.FromFile(tokenizerPath)).ImageTokenId;
+    }
+
+    private static double? GetRate(VerbArguments arguments, string name)
+    {
+        var text = arguments.GetString(name);
+        if (text is null) return null;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        {
+            throw new UsageException($"Option '--{name}' must be a learning rate (0 or a positive number such as 3e-4); got '{text}'.");
+        }
+        return value;
+    }
+
+    private static PrecisionMode ParsePrecision(string text) => text.ToLowerInvariant() switch
+    {
+        "fp32" => PrecisionMode.Fp32,
+        "bf16" => PrecisionMode.Bf16,
+        "fp16" => PrecisionMode.Fp16,
+        "auto" => PrecisionMode.Auto,
+        _ => throw new UsageException($"Option '--precision' must be fp32, bf16, fp16 or auto; got '{text}'."),
+    };
+
+    private static string PrecisionName(PrecisionMode mode) => mode switch
+    {
+        PrecisionMode.Fp32 => "fp32",
+        PrecisionMode.Bf16 => "bf16",
+        PrecisionMode.Fp16 => "fp16",
+        _ => "auto",
+    };
+
+    private static NanPolicy ParsePolicy(string text) => text.ToLowerInvariant() switch
+    {
+        "stop" => NanPolicy.Stop,
+        "skip" => NanPolicy.Skip,
+        "recover" => NanPolicy.Recover,
+        _ => throw new UsageException($"Option '--nan-policy' must be stop, skip or recover; got '{text}'."),
+    };
+
+    /// <summary>
+    /// A checkpoint to continue from: the folder itself (it holds trainer_state.json) or a run folder, whose latest
+    /// checkpoint is taken. <see cref="ResumePoint.RunDirectory"/> is the run the checkpoint belongs to, when it lies
+    /// in one (RUN/checkpoints/step_N).
+    /// </summary>
+    public static ResumePoint? ResolveResume(string? path)
+    {
+        if (path is null) return null;
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(full)) throw new UsageException($"The checkpoint '{path}' does not exist.");
+        if (File.Exists(Path.Combine(full, CheckpointStore.StateFileName)))
+        {
+            var parent = Path.GetDirectoryName(full);
+            var run = parent is not null && Path.GetFileName(parent) == RunFiles.CheckpointsFolder ? Path.GetDirectoryName(parent) : null;
+            return new ResumePoint(full, run);
+        }
+        var checkpoints = Path.Combine(full, RunFiles.CheckpointsFolder);
+        if (Directory.Exists(checkpoints) && new CheckpointStore(checkpoints).Latest is { } latest)
+        {
+            return new ResumePoint(latest.Path, full);
+        }
+        throw new UsageException($"'{path}' is neither a training checkpoint (a folder with {CheckpointStore.StateFileName}) nor a run folder with checkpoints.");
+    }
+
+    private static string DefaultOutputDirectory()
+    {
+        var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var directory = Path.Combine(Directory.GetCurrentDirectory(), RunsFolder, stamp);
+        for (var n = 2; Directory.Exists(directory); n++)
+        {
+            directory = Path.Combine(Directory.GetCurrentDirectory(), RunsFolder, string.Create(CultureInfo.InvariantCulture, $"{stamp}-{n}"));
+        }
+        return directory;
+    }
+}
+
+/// <summary>Where <c>--resume</c> continues from.</summary>
+/// <param name="Checkpoint">the checkpoint folder (holds trainer_state.json)</param>
+/// <param name="RunDirectory">the run folder it belongs to, if it lies in one</param>
+public sealed record ResumePoint(string Checkpoint, string? RunDirectory);
