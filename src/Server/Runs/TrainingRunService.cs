@@ -75,7 +75,17 @@ public sealed partial class TrainingRunService(
                 {
                     continue;
                 }
-                await RunAsync(execution, stoppingToken);
+                try
+                {
+                    await RunAsync(execution, stoppingToken);
+                }
+#pragma warning disable CA1031 // One failed run must never stop the service (and with it the server) or the queue.
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    LogRunCrashed(logger, e, execution.RunId);
+                    Fail(execution.RunId, $"The run could not start: {e.Message}");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -217,6 +227,9 @@ public sealed partial class TrainingRunService(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed outside the trainer")]
+    private static partial void LogRunCrashed(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} finished")]
     private static partial void LogFinished(ILogger logger, string runId);
