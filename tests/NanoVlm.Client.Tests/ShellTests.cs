@@ -17,6 +17,7 @@ public sealed class ShellTests : IAsyncDisposable
         _context.Services.AddSingleton<ISystemSummaryProvider>(new FixedSummary(
             new SystemSummary("cpu", 2, "0.107.0", "2.10.0", "fp32 available, bf16 available (fast)")));
         _context.Services.AddSingleton<IRunUpdates>(new NoUpdates());
+        _context.Services.AddSingleton<IRunQueries>(new NoRuns());
     }
 
     // MudBlazor 9 components need the context disposed asynchronously.
@@ -46,6 +47,19 @@ public sealed class ShellTests : IAsyncDisposable
         Assert.Contains("NanoVlm", layout.Find(".mud-appbar").TextContent, StringComparison.Ordinal);
         Assert.Equal(4, layout.FindAll(".mud-nav-link").Count);
         Assert.Equal("page", layout.Find("#body").TextContent);
+    }
+
+    private sealed class NoRuns : IRunQueries
+    {
+        public IReadOnlyList<RunSummary> ListRuns() => [];
+
+        public RunSummary? GetRun(string runId) => null;
+
+        public IReadOnlyList<MetricSample> GetMetrics(string runId, long afterStep = -1) => [];
+
+        public IReadOnlyList<EvaluationSample> GetEvaluations(string runId) => [];
+
+        public IReadOnlyList<RunEventInfo> GetEvents(string runId) => [];
     }
 
     private sealed class NoUpdates : IRunUpdates

@@ -27,6 +27,7 @@ public sealed class TrainingFromTheFormTests(LiveDashboard dashboard) : IClassFi
         await Assertions.Expect(page.Locator("[data-testid=run-status]")).ToHaveTextAsync("Running", Patient);
         // Steps advance and the loss chart draws them.
         await Assertions.Expect(page.Locator("[data-testid=step-counter]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"Step ([3-9]|\d\d+) / 400"), Patient);
+        await Assertions.Expect(page.Locator("[data-testid=active-run]")).ToContainTextAsync("tok/s");
         var lossChart = page.Locator("[data-title='Train loss']");
         await Assertions.Expect(lossChart.Locator("path").First).ToBeVisibleAsync();
         Assert.DoesNotContain("no data yet", await lossChart.InnerTextAsync(), StringComparison.Ordinal);
