@@ -75,7 +75,8 @@ internal sealed class SyntheticBatches : ITrainingData
         var pixels = new float[batch, 3, _config.VitImgSize, _config.VitImgSize];
         for (var b = 0; b < batch; b++)
         {
-            var random = new Random(HashCode.Combine(_seed, samples[b].Key));
+            // A fixed mix, not HashCode.Combine: that one is randomised per process, and the fixture must be the same every run.
+            var random = new Random(unchecked((int)(samples[b].Key * 1_000_003L + _seed * 7_919L)));
             var colour = random.Next(Classes);
             var padding = random.Next(3);
             var t = 0;
