@@ -90,25 +90,6 @@ public sealed class DocVqaJsonReader : IDocVqaReader
         {
             where += $" (questionId {id})";
         }
-        var question = JsonSampleFields.RequiredString(item, "question", out var error);
-        var image = error is null ? JsonSampleFields.RequiredString(item, "image", out error) : null;
-        var answers = error is null ? JsonSampleFields.OptionalStringList(item, "answers", out error) : [];
-        var types = error is null ? JsonSampleFields.OptionalStringList(item, "question_types", out error) : [];
-        if (error is not null)
-        {
-            return new SkippedRow(row, $"{where}: {error}.");
-        }
-        var imagePath = images.Resolve(image!, out var expected);
-        if (imagePath is null)
-        {
-            return new SkippedRow(row, $"{where}: image not found: {expected}.");
-        }
-        var sample = new DocVqaSample(
-            id ?? $"{fileName}#{row}",
-            [new DocVqaTurn(question!, answers)],
-            [new FileImageSource(imagePath)],
-            JsonSampleFields.OptionalId(item, "docId"),
-            types);
-        return new SampleRow(row, sample);
+        return JsonSampleFields.ToSample(item, row, where, id ?? $"{fileName}#{row}", images);
     }
 }

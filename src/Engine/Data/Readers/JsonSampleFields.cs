@@ -84,4 +84,27 @@ internal static class JsonSampleFields
         JsonValueKind.Null => "null",
         _ => kind.ToString(),
     };
+
+    /// <summary>
+    /// One question object (question, image, optional answers and question_types, docId) as a sample, or the row
+    /// skipped with its reason. Shared by the official DocVQA JSON and our JSONL, which describe a question alike.
+    /// </summary>
+    public static ReadResult ToSample(JsonElement item, long row, string where, string id, ImagePathResolver images)
+    {
+        var question = RequiredString(item, "question", out var error);
+        var image = error is null ? RequiredString(item, "image", out error) : null;
+        var answers = error is null ? OptionalStringList(item, "answers", out error) : [];
+        var types = error is null ? OptionalStringList(item, "question_types", out error) : [];
+        if (error is not null)
+        {
+            return new SkippedRow(row, $"{where}: {error}.");
+        }
+        var imagePath = images.Resolve(image!, out var expected);
+        if (imagePath is null)
+        {
+            return new SkippedRow(row, $"{where}: image not found: {expected}.");
+        }
+        var sample = new DocVqaSample(id, [new DocVqaTurn(question!, answers)], [new FileImageSource(imagePath)], OptionalId(item, "docId"), types);
+        return new SampleRow(row, sample);
+    }
 }

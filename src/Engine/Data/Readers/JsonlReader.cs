@@ -89,26 +89,7 @@ public sealed class JsonlReader : IDocVqaReader
             {
                 return new SkippedRow(row, $"{where} is a {JsonSampleFields.Describe(item.ValueKind)}, not an object.");
             }
-            var question = JsonSampleFields.RequiredString(item, "question", out var error);
-            var image = error is null ? JsonSampleFields.RequiredString(item, "image", out error) : null;
-            var answers = error is null ? JsonSampleFields.OptionalStringList(item, "answers", out error) : [];
-            var types = error is null ? JsonSampleFields.OptionalStringList(item, "question_types", out error) : [];
-            if (error is not null)
-            {
-                return new SkippedRow(row, $"{where}: {error}.");
-            }
-            var imagePath = images.Resolve(image!, out var expected);
-            if (imagePath is null)
-            {
-                return new SkippedRow(row, $"{where}: image not found: {expected}.");
-            }
-            var sample = new DocVqaSample(
-                JsonSampleFields.OptionalId(item, "id") ?? where,
-                [new DocVqaTurn(question!, answers)],
-                [new FileImageSource(imagePath)],
-                JsonSampleFields.OptionalId(item, "docId"),
-                types);
-            return new SampleRow(row, sample);
+            return JsonSampleFields.ToSample(item, row, where, JsonSampleFields.OptionalId(item, "id") ?? where, images);
         }
     }
 }
