@@ -1,3 +1,4 @@
+using NanoVlm.Server.Access;
 using NanoVlm.Server.Hosting;
 
 namespace NanoVlm.Server.Cli;
@@ -20,7 +21,15 @@ public static class CommandLine
         if (args.Length == 0 || (args[0].StartsWith('-') && !IsHelp(args[0])))
         {
             // Server options (--urls, --Storage:DataDir=..., or none): serve.
-            await ServerHost.Build(args).RunAsync(cancellationToken);
+            try
+            {
+                await ServerHost.Build(args).RunAsync(cancellationToken);
+            }
+            catch (AccessConfigurationException e)
+            {
+                await error.WriteLineAsync($"error: {e.Message}");
+                return Failure;
+            }
             return Success;
         }
         if (IsHelp(args[0]))

@@ -12,6 +12,9 @@ namespace NanoVlm.Server.Endpoints;
 /// </summary>
 public static class AskEndpoint
 {
+    public const int MaxQuestionLength = 2000;
+    public const int MaxModelIdLength = 4096;
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public sealed record AskResponse(string Answer, int Tokens, double MsToFirstToken, double MsTotal, bool Stopped, double? Anls);
@@ -33,6 +36,7 @@ public static class AskEndpoint
         var question = form["question"].ToString();
         if (file is null) return Problem(StatusCodes.Status400BadRequest, "The 'image' file field is missing.");
         if (string.IsNullOrWhiteSpace(question)) return Problem(StatusCodes.Status400BadRequest, "The 'question' field is missing or empty.");
+        if (TextTooLong(form) is { } tooLong) return Problem(StatusCodes.Status400BadRequest, tooLong);
         if (file.Length > playground.MaxUploadBytes)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
@@ -94,6 +98,17 @@ public static class AskEndpoint
         }
         var answer = await answering;
         await context.Response.WriteAsync($"event: done\ndata: {JsonSerializer.Serialize(ToResponse(answer), Json)}\n\n", cancellationToken);
+    }
+
+    /// <summary>Questions and expected answers are a sentence or two; model ids are at most a checkpoint path.</summary>
+    private static string? TextTooLong(IFormCollection form)
+    {
+        foreach (var (field, limit) in new[] { ("question", MaxQuestionLength), ("expected", MaxQuestionLength), ("model", MaxModelIdLength) })
+        {
+            var length = form[field].ToString().Length;
+            if (length > limit) return string.Create(CultureInfo.InvariantCulture, $"The '{field}' field has {length} characters; the limit is {limit}.");
+        }
+        return null;
     }
 
     private static string? ModelIdOf(string model, IPlayground playground)

@@ -2,9 +2,13 @@ using NanoVlm.Client.Services;
 
 namespace NanoVlm.Server.Endpoints;
 
-/// <summary>The runs REST API (reads). Errors are RFC 7807 problem details.</summary>
+/// <summary>
+/// The runs REST API. Errors are RFC 7807 problem details; the run configuration is read strictly (see <see cref="JsonBody"/>).
+/// </summary>
 public static class RunsEndpoints
 {
+    private static readonly string[] ResumePrecisions = ["auto", "fp32", "bf16", "fp16"];
+
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var runs = endpoints.MapGroup("/api/runs");
@@ -17,8 +21,11 @@ public static class RunsEndpoints
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvaluations(id)));
         runs.MapGet("/{id}/events", (string id, IRunQueries store) =>
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvents(id)));
-        runs.MapPost("/", (RunRequest request, IRunLauncher launcher) =>
+        runs.MapPost("/", async (HttpContext context, IRunLauncher launcher) =>
         {
+            var body = await JsonBody.ReadAsync<RunRequest>(context);
+            if (body.Problem is { } refused) return refused;
+            var request = body.Value!;
             var errors = launcher.Validate(request);
             if (errors.Count > 0)
             {
@@ -34,6 +41,11 @@ public static class RunsEndpoints
         runs.MapPost("/{id}/resume", (string id, string? precision, bool? halveBatch, IRunLauncher launcher, IRunQueries store) =>
         {
             if (store.GetRun(id) is null) return RunNotFound(id);
+            if (precision is not null && !ResumePrecisions.Contains(precision))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown precision",
+                    detail: $"precision must be one of {string.Join(", ", ResumePrecisions)}, or left out to keep the run's.");
+            }
             try
             {
                 return Results.Accepted($"/api/runs/{id}", launcher.ResumeRun(id, precision, halveBatch ?? false));

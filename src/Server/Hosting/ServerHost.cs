@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using MudBlazor.Services;
 using NanoVlm.Client;
+using NanoVlm.Server.Access;
 using NanoVlm.Server.Endpoints;
 using NanoVlm.Server.Live;
 using NanoVlm.Server.Playground;
@@ -30,16 +32,27 @@ public static class ServerHost
         builder.Services.AddInference(builder.Configuration);
         builder.Services.AddTrainingRuns();
         builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            ApiJson.Configure(options.SerializerOptions);
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.AddAccessControl(builder.Configuration);
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
-        // Problem details without stack traces, in every environment.
+        // Refuses to listen beyond loopback without an access token (read here, with every configuration source in).
+        AccessStartupCheck.Ensure(app.Configuration);
+        app.UseSecurityHeaders();
+        // Problem details without stack traces, in every environment (Development's exception page, which the host
+        // adds only when ASPNETCORE_ENVIRONMENT=Development, sits outside this handler and never sees an exception).
         app.UseExceptionHandler();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAccessGate();
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapLoginEndpoints();
         app.MapHealthEndpoint();
         app.MapRunsEndpoints();
         app.MapMetricsExport();

@@ -81,20 +81,8 @@ public sealed class RunLauncher(
         if (!Presets.Contains(request.Preset, StringComparer.OrdinalIgnoreCase)) Add(nameof(RunRequest.Preset), $"Unknown preset '{request.Preset}'; choose one of {string.Join(", ", Presets)}.");
         if (PrecisionOptions.FirstOrDefault(p => p.Value == request.Precision) is not { } precision) Add(nameof(RunRequest.Precision), "Choose auto, fp32, bf16 or fp16.");
         else if (!precision.Enabled) Add(nameof(RunRequest.Precision), $"{precision.Label} is not available here: {precision.Note}");
-        if (request.BatchSize is < 1 or > 1024) Add(nameof(RunRequest.BatchSize), "Batch size must be between 1 and 1024.");
-        if (request.GradAccum is < 1 or > 1024) Add(nameof(RunRequest.GradAccum), "Gradient accumulation must be between 1 and 1024.");
-        if (request.MaxLength is < 16 or > 65536) Add(nameof(RunRequest.MaxLength), "Max length must be between 16 and 65536 tokens.");
-        if (request.Steps is < 1 or > 10_000_000) Add(nameof(RunRequest.Steps), "Steps must be between 1 and 10,000,000.");
-        CheckRate(request.LrProjector, nameof(RunRequest.LrProjector), Add);
-        CheckRate(request.LrVision, nameof(RunRequest.LrVision), Add);
-        CheckRate(request.LrLanguage, nameof(RunRequest.LrLanguage), Add);
-        if (request.WarmupFraction is < 0 or >= 1) Add(nameof(RunRequest.WarmupFraction), "Warmup is a fraction of the steps, from 0 up to (not including) 1.");
-        if (request.EvalInterval < 1) Add(nameof(RunRequest.EvalInterval), "Evaluate at least every N ≥ 1 steps.");
-        if (request.CheckpointInterval < 1) Add(nameof(RunRequest.CheckpointInterval), "Checkpoint at least every N ≥ 1 steps.");
-        if (request.Seed < 0) Add(nameof(RunRequest.Seed), "The seed must be 0 or positive.");
-        if (request.NanPolicy is not ("stop" or "skip" or "recover")) Add(nameof(RunRequest.NanPolicy), "NaN policy is stop, skip or recover.");
-        if (request.Name.Length > 100) Add(nameof(RunRequest.Name), "Keep the name under 100 characters.");
-        if (!request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase) && !File.Exists(request.Data) && !Directory.Exists(request.Data))
+        RunRequestBounds.Check(request, Add);
+        if (!errors.ContainsKey(nameof(RunRequest.Data)) && !request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase) && !File.Exists(request.Data) && !Directory.Exists(request.Data))
             Add(nameof(RunRequest.Data), $"No file or folder at '{request.Data}'. Use synthetic:easy|medium|hard or a DocVQA path on this machine.");
 
         if (errors.Count == 0)
@@ -263,11 +251,6 @@ public sealed class RunLauncher(
         {
             return e.Message;
         }
-    }
-
-    private static void CheckRate(double rate, string field, Action<string, string> add)
-    {
-        if (!double.IsFinite(rate) || rate < 0 || rate > 1) add(field, "A learning rate is between 0 (frozen) and 1.");
     }
 
     private static string NewRunId() => string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}");
