@@ -8,7 +8,7 @@ namespace NanoVlm.E2E.Tests;
 /// The real server on a free loopback port (Kestrel, not the in-memory test server) and a headless
 /// Debian Chromium driven by Playwright. Playwright cannot download its own browser here.
 /// </summary>
-public sealed class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifetime
+public class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "nanovlm-e2e", Guid.NewGuid().ToString("N"));
     private IPlaywright? _playwright;
@@ -32,6 +32,12 @@ public sealed class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifeti
     {
         builder.UseSetting("Storage:DataDir", _dataDir);
         builder.UseSetting("Engine:Threads", "1");
+        ConfigureSettings(builder);
+    }
+
+    /// <summary>Settings a variant of the dashboard adds (an access token, say).</summary>
+    protected virtual void ConfigureSettings(IWebHostBuilder builder)
+    {
     }
 
     public async Task InitializeAsync()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -123,12 +124,15 @@ public static class JsonBody
     private static JsonSerializerOptions ReadingOptions(HttpContext context)
     {
         var api = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return new JsonSerializerOptions(api)
+        // One strict copy per API options instance: a fresh copy per request would rebuild the type metadata each time.
+        return StrictCopies.GetValue(api, source => new JsonSerializerOptions(source)
         {
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             RespectNullableAnnotations = true,
-        };
+        });
     }
+
+    private static readonly ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> StrictCopies = new();
 
     private static string FirstSentence(string message)
     {
