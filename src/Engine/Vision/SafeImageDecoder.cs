@@ -178,7 +178,14 @@ public sealed class SafeImageDecoder
     {
         using var decoded = Image.Load<Rgba32>(configuration, data);
         decoded.Mutate(image => image.AutoOrient().BackgroundColor(Color.White));
-        return decoded.CloneAs<Rgb24>(configuration);
+        var upright = decoded.CloneAs<Rgb24>(configuration);
+        // Orientation is applied; the profiles (camera, GPS position, colour profile) must not follow the pixels
+        // into previews and thumbnails.
+        upright.Metadata.ExifProfile = null;
+        upright.Metadata.XmpProfile = null;
+        upright.Metadata.IptcProfile = null;
+        upright.Metadata.IccProfile = null;
+        return upright;
     }
 
     /// <summary>
