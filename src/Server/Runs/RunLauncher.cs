@@ -24,7 +24,8 @@ public sealed class RunLauncher(
     TrainingRunService runs,
     RunFolders folders,
     RunUpdatePublisher publisher,
-    EngineRuntime engine) : IRunLauncher
+    EngineRuntime engine,
+    AllowedRoots allowedRoots) : IRunLauncher
 {
     public IReadOnlyList<string> Presets => TrainingPresets.Names;
 
@@ -94,8 +95,8 @@ public sealed class RunLauncher(
         if (request.Seed < 0) Add(nameof(RunRequest.Seed), "The seed must be 0 or positive.");
         if (request.NanPolicy is not ("stop" or "skip" or "recover")) Add(nameof(RunRequest.NanPolicy), "NaN policy is stop, skip or recover.");
         if (request.Name.Length > 100) Add(nameof(RunRequest.Name), "Keep the name under 100 characters.");
-        if (!request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase) && !File.Exists(request.Data) && !Directory.Exists(request.Data))
-            Add(nameof(RunRequest.Data), $"No file or folder at '{request.Data}'. Use synthetic:easy|medium|hard or a DocVQA path on this machine.");
+        if (!request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase) && DataPathProblem(request.Data) is { } dataProblem)
+            Add(nameof(RunRequest.Data), dataProblem);
 
         if (errors.Count == 0)
         {
@@ -263,6 +264,23 @@ public sealed class RunLauncher(
         {
             return e.Message;
         }
+    }
+
+    /// <summary>A dataset path must lie under Storage:DataRoots (symbolic links followed) and exist.</summary>
+    private string? DataPathProblem(string data)
+    {
+        string real;
+        try
+        {
+            real = allowedRoots.Data.Resolve(data);
+        }
+        catch (PathNotAllowedException e)
+        {
+            return e.Message;
+        }
+        return File.Exists(real) || Directory.Exists(real)
+            ? null
+            : $"No file or folder at '{data}'. Use synthetic:easy|medium|hard or a DocVQA path on this machine.";
     }
 
     private static void CheckRate(double rate, string field, Action<string, string> add)
