@@ -28,6 +28,6 @@ public sealed class ModelRegistryTests(DashboardFactory factory) : IClassFixture
         var registry = factory.Services.GetRequiredService<IModelRegistry>();
         var empty = Directory.CreateDirectory(Path.Combine(factory.DataDir, "empty")).FullName;
         Assert.Contains("needs config.json", Assert.Throws<PlaygroundException>(() => registry.RegisterCheckpoint(empty, null)).Message, StringComparison.Ordinal);
-        Assert.Contains("No folder", Assert.Throws<PlaygroundException>(() => registry.RegisterCheckpoint("/no/such/folder", null)).Message, StringComparison.Ordinal);
+        Assert.Contains("No folder", Assert.Throws<PlaygroundException>(() => registry.RegisterCheckpoint(Path.Combine(factory.DataDir, "no-such-folder"), null)).Message, StringComparison.Ordinal);
     }
 }

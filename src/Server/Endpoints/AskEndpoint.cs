@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using NanoVlm.Client.Services;
 using NanoVlm.Server.Inference;
 
@@ -14,6 +15,8 @@ public static class AskEndpoint
 {
     public const int MaxQuestionLength = 2000;
     public const int MaxModelIdLength = 4096;
+    /// <summary>Room for the question, the model and the decoding fields next to the image.</summary>
+    private const long FormFieldsAllowanceBytes = 1024 * 1024;
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -31,7 +34,26 @@ public static class AskEndpoint
         {
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Send multipart/form-data with fields image, question and model.");
         }
-        var form = await context.Request.ReadFormAsync(cancellationToken);
+        // The image and a few short fields: a bigger body is refused while it arrives, before it is buffered.
+        var bodyLimit = playground.MaxUploadBytes + FormFieldsAllowanceBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = bodyLimit;
+        }
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"The request is over {bodyLimit / (1024.0 * 1024):0.##} MB; images may be up to {playground.MaxUploadBytes / (1024.0 * 1024):0.##} MB."));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"The multipart form cannot be read ({e.Message}). Send fields image, question and model.");
+        }
         var file = form.Files.GetFile("image");
         var question = form["question"].ToString();
         if (file is null) return Problem(StatusCodes.Status400BadRequest, "The 'image' file field is missing.");
@@ -40,7 +62,7 @@ public static class AskEndpoint
         if (file.Length > playground.MaxUploadBytes)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture,
-                $"The image is {file.Length / (1024.0 * 1024):0.#} MB; the limit is {playground.MaxUploadBytes / (1024.0 * 1024):0.#} MB."));
+                $"The image is {file.Length / (1024.0 * 1024):0.##} MB; the limit is {playground.MaxUploadBytes / (1024.0 * 1024):0.##} MB."));
         }
         var model = ModelIdOf(form["model"].ToString(), playground);
         if (model is null) return Problem(StatusCodes.Status400BadRequest, $"Unknown model '{form["model"]}'. Known: {string.Join(", ", playground.Models().Select(m => m.Id))}.");

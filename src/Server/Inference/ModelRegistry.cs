@@ -9,24 +9,27 @@ namespace NanoVlm.Server.Inference;
 /// Registered and imported models: kept in LiteDB so they survive restarts, and offered in the catalog (playground,
 /// Models page). Imports are written under the data folder's models/ folder.
 /// </summary>
-public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase database, DataDirectory dataDirectory) : IModelRegistry
+public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase database, DataDirectory dataDirectory, AllowedRoots allowedRoots)
+    : IModelRegistry
 {
     public IReadOnlyList<ModelChoice> Models() => catalog.List();
 
     public ModelChoice RegisterCheckpoint(string directory, string? name)
     {
-        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory))
+        // The folder as the user named it, for messages; its real location (links followed) for everything else.
+        var folder = AllowedModelFolder(directory);
+        if (!Directory.Exists(folder))
         {
             throw new PlaygroundException($"No folder at '{directory}'.");
         }
-        if (!File.Exists(Path.Combine(directory, VlmConfigFile.FileName)) || !File.Exists(Path.Combine(directory, "model.safetensors")))
+        if (!File.Exists(Path.Combine(folder, VlmConfigFile.FileName)) || !File.Exists(Path.Combine(folder, "model.safetensors")))
         {
             throw new PlaygroundException($"'{directory}' is not a nanoVLM checkpoint: it needs config.json and model.safetensors.");
         }
         ModelChoice choice;
         try
         {
-            choice = catalog.RegisterCheckpoint(directory, string.IsNullOrWhiteSpace(name) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) : name.Trim(), "registered checkpoint");
+            choice = catalog.RegisterCheckpoint(folder, string.IsNullOrWhiteSpace(name) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) : name.Trim(), "registered checkpoint");
         }
         catch (Exception e) when (e is InvalidVlmConfigException or InvalidDataException or IOException)
         {
@@ -34,7 +37,7 @@ public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase databa
         }
         database.Models.Upsert(new RegisteredModelDocument
         {
-            Id = choice.Id, Name = choice.Name, Directory = Path.GetFullPath(directory), Source = choice.Source, RegisteredAt = DateTime.UtcNow,
+            Id = choice.Id, Name = choice.Name, Directory = folder, Source = choice.Source, RegisteredAt = DateTime.UtcNow,
         });
         return choice;
     }
@@ -43,10 +46,12 @@ public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase databa
     {
         var safeName = string.Concat((string.IsNullOrWhiteSpace(name) ? "imported" : name.Trim()).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-'));
         var output = Path.Combine(dataDirectory.Root, "models", safeName);
+        var vision = AllowedModelFolder(visionDirectory);
+        var language = AllowedModelFolder(languageDirectory);
         HfImportSummary summary;
         try
         {
-            summary = await Task.Run(() => HfBackboneImporter.Import(visionDirectory, languageDirectory, output), cancellationToken);
+            summary = await Task.Run(() => HfBackboneImporter.Import(vision, language, output), cancellationToken);
         }
         catch (Exception e) when (e is HfBackboneFormatException or HfBackboneTensorMismatchException or UnsupportedHfBackboneException
             or IOException or InvalidDataException or ArgumentException or InvalidOperationException)
@@ -70,12 +75,25 @@ public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase databa
         {
             try
             {
-                catalog.RegisterCheckpoint(model.Directory, model.Name, model.Source);
+                catalog.RegisterCheckpoint(allowedRoots.Models.Resolve(model.Directory), model.Name, model.Source);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or InvalidVlmConfigException)
+            catch (Exception e) when (e is IOException or InvalidDataException or InvalidVlmConfigException or PathNotAllowedException)
             {
-                // The folder moved or broke since; the Models page simply no longer lists it.
+                // The folder moved or broke since, or Storage:ModelRoots no longer covers it; the Models page no longer lists it.
             }
+        }
+    }
+
+    /// <summary>The real path of a folder under Storage:ModelRoots, or a <see cref="PlaygroundException"/> saying why not.</summary>
+    private string AllowedModelFolder(string requested)
+    {
+        try
+        {
+            return allowedRoots.Models.Resolve(requested);
+        }
+        catch (PathNotAllowedException e)
+        {
+            throw new PlaygroundException(e.Message);
         }
     }
 }

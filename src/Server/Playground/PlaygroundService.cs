@@ -34,17 +34,12 @@ public sealed class PlaygroundService(
     public Task<ImagePreview> UploadAsync(byte[] bytes, string modelId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        string uploadId;
-        try
-        {
-            uploadId = uploads.Save(bytes, Decoder);
-        }
-        catch (ImageRejectedException e)
-        {
-            throw Rejected(e);
-        }
+        // Decoded in full before anything is written: a file the decoder refuses never reaches the uploads folder.
+        using var image = Decode(bytes);
+        var config = ConfigOf(modelId);
+        var uploadId = uploads.Save(bytes, Decoder.DetectMimeType(bytes)!);
         uploads.DeleteUnreferenced(ReferencedUploads().Append(uploadId).ToHashSet(StringComparer.Ordinal), UnreferencedUploadLifetime);
-        return PreviewAsync(uploadId, modelId, cancellationToken);
+        return Task.FromResult(PreviewOf(uploadId, image, config));
     }
 
     /// <summary>A generated document (medium difficulty: large-print fields), stored like an upload, with a question it answers.</summary>
@@ -60,11 +55,16 @@ public sealed class PlaygroundService(
     {
         RequireUpload(uploadId);
         var config = ConfigOf(modelId);
-        var processor = new NanoVlmImageProcessor(new ImageProcessorSettings(config.VitImgSize, config.MaxImgSize, config.ResizeToMaxSideLen));
         using var image = Decode(uploads.Read(uploadId));
+        return Task.FromResult(PreviewOf(uploadId, image, config));
+    }
+
+    private static ImagePreview PreviewOf(string uploadId, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image, Engine.Model.VlmConfig config)
+    {
+        var processor = new NanoVlmImageProcessor(new ImageProcessorSettings(config.VitImgSize, config.MaxImgSize, config.ResizeToMaxSideLen));
         var (rows, columns) = processor.GridFor(image.Height, image.Width);
-        return Task.FromResult(new ImagePreview(uploadId, image.Width, image.Height, rows, columns,
-            ImageTokenString.PlaceholderCount(rows, columns, config.MpImageTokenLength), PreviewImages.DataUrl(image, 640)));
+        return new ImagePreview(uploadId, image.Width, image.Height, rows, columns,
+            ImageTokenString.PlaceholderCount(rows, columns, config.MpImageTokenLength), PreviewImages.DataUrl(image, 640));
     }
 
     public async Task<PlaygroundAnswer> AskAsync(string uploadId, string question, string modelId, DecodingSettings settings,

@@ -14,7 +14,9 @@ public static class PreviewImages
         var scale = Math.Min(1.0, (double)maxSide / Math.Max(image.Width, image.Height));
         using var small = image.Clone(context => context.Resize(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))));
         using var stream = new MemoryStream();
-        small.Save(stream, new PngEncoder());
+        // Plain 8-bit RGB: left to itself the encoder copies the upload's PNG settings, and re-quantising to a
+        // palette takes about 57 MB of buffers, more than the decoder's allocation limit may allow.
+        small.Save(stream, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
         return "data:image/png;base64," + Convert.ToBase64String(stream.ToArray());
     }
 }

@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using NanoVlm.Engine.Vision;
 using NanoVlm.Server.Storage;
 
 namespace NanoVlm.Server.Playground;
 
 /// <summary>
 /// Uploaded images, under the data folder only, named by the SHA-256 of their bytes (so the same picture is
-/// stored once and a name can never point elsewhere). Files are checked before they are written.
+/// stored once and a name can never point elsewhere). Only files that decoded are given to it.
 /// </summary>
 public sealed partial class UploadStore(DataDirectory dataDirectory)
 {
@@ -18,12 +17,15 @@ public sealed partial class UploadStore(DataDirectory dataDirectory)
 
     public string Folder => Path.Combine(dataDirectory.Root, "uploads");
 
-    /// <summary>Checks the bytes (format, size, pixels, truncation) and stores them; returns the upload id.</summary>
-    public string Save(byte[] bytes, SafeImageDecoder decoder)
+    /// <summary>Stores bytes the caller has already decoded successfully, as <paramref name="mimeType"/>; returns the upload id.</summary>
+    public string Save(byte[] bytes, string mimeType)
     {
-        ArgumentNullException.ThrowIfNull(decoder);
-        var format = decoder.Inspect(bytes);
-        var id = $"{Convert.ToHexStringLower(SHA256.HashData(bytes))}.{Extensions[format.DefaultMimeType]}";
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (!Extensions.TryGetValue(mimeType, out var extension))
+        {
+            throw new ArgumentException($"'{mimeType}' is not an accepted upload type.", nameof(mimeType));
+        }
+        var id = $"{Convert.ToHexStringLower(SHA256.HashData(bytes))}.{extension}";
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, id);
         if (!File.Exists(path))

@@ -24,7 +24,8 @@ public sealed class RunLauncher(
     TrainingRunService runs,
     RunFolders folders,
     RunUpdatePublisher publisher,
-    EngineRuntime engine) : IRunLauncher
+    EngineRuntime engine,
+    AllowedRoots allowedRoots) : IRunLauncher
 {
     public IReadOnlyList<string> Presets => TrainingPresets.Names;
 
@@ -82,8 +83,9 @@ public sealed class RunLauncher(
         if (PrecisionOptions.FirstOrDefault(p => p.Value == request.Precision) is not { } precision) Add(nameof(RunRequest.Precision), "Choose auto, fp32, bf16 or fp16.");
         else if (!precision.Enabled) Add(nameof(RunRequest.Precision), $"{precision.Label} is not available here: {precision.Note}");
         RunRequestBounds.Check(request, Add);
-        if (!errors.ContainsKey(nameof(RunRequest.Data)) && !request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase) && !File.Exists(request.Data) && !Directory.Exists(request.Data))
-            Add(nameof(RunRequest.Data), $"No file or folder at '{request.Data}'. Use synthetic:easy|medium|hard or a DocVQA path on this machine.");
+        if (!errors.ContainsKey(nameof(RunRequest.Data)) && !request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase)
+            && DataPathProblem(request.Data) is { } dataProblem)
+            Add(nameof(RunRequest.Data), dataProblem);
 
         if (errors.Count == 0)
         {
@@ -251,6 +253,23 @@ public sealed class RunLauncher(
         {
             return e.Message;
         }
+    }
+
+    /// <summary>A dataset path must lie under Storage:DataRoots (symbolic links followed) and exist.</summary>
+    private string? DataPathProblem(string data)
+    {
+        string real;
+        try
+        {
+            real = allowedRoots.Data.Resolve(data);
+        }
+        catch (PathNotAllowedException e)
+        {
+            return e.Message;
+        }
+        return File.Exists(real) || Directory.Exists(real)
+            ? null
+            : $"No file or folder at '{data}'. Use synthetic:easy|medium|hard or a DocVQA path on this machine.";
     }
 
     private static string NewRunId() => string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}");

@@ -10,6 +10,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<DataDirectory>();
+        services.AddSingleton<AllowedRoots>();
         services.AddHostedService<DataDirectoryLockService>();
         services.AddSingleton<DashboardDatabase>();
         services.AddSingleton<RunStore>();
