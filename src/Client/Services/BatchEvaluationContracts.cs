@@ -96,6 +96,9 @@ public interface IBatchEvaluations
     /// <summary>Where data sets are looked for and generated: <c>datasets</c> inside <see cref="DataRoot"/>.</summary>
     string DatasetsFolder { get; }
 
+    /// <summary>The accepted <see cref="BatchEvaluationRequest.Format"/> values, "auto" first.</summary>
+    IReadOnlyList<string> Formats { get; }
+
     /// <summary>The data sets in <see cref="DatasetsFolder"/> that a reader recognises.</summary>
     IReadOnlyList<DatasetChoice> Datasets();
 

@@ -54,6 +54,8 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
 
     public string DatasetsFolder => _datasets.Folder;
 
+    public IReadOnlyList<string> Formats => DocVqaFormatNames.All;
+
     public IReadOnlyList<DatasetChoice> Datasets() => _datasets.List();
 
     public BatchEvaluationSummary Start(BatchEvaluationRequest request)
