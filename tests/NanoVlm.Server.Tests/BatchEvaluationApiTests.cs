@@ -79,6 +79,41 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task UnusableRowsAreSkippedWithTheirReasonsAndTheRestIsScored()
+    {
+        var folder = Path.Combine(factory.DataDir, "datasets", "mixed-jsonl");
+        Directory.CreateDirectory(folder);
+        var page = new SyntheticDocVqaGenerator(SyntheticDifficulty.Easy, 3).Generate(SyntheticSplit.Val, 0);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "good.png"), page.EncodePng());
+        await File.WriteAllTextAsync(Path.Combine(folder, "corrupt.png"), "these bytes are not a picture");
+        await File.WriteAllLinesAsync(Path.Combine(folder, "val.jsonl"),
+        [
+            """{"image": "good.png", "question": "What colour is the header?", "answers": ["red", "crimson"], "question_types": ["layout"]}""",
+            """{"image": "corrupt.png", "question": "What is the total?", "answers": ["12"]}""",
+            """{"image": "good.png", "question": "Who signed?", "answers": []}""",
+            """{"image": "missing.png", "question": "What date?", "answers": ["today"]}""",
+        ]);
+        using var client = factory.CreateClient();
+        using var response = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = folder, Model = "tiny", MaxNewTokens = 3 });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var started = (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!;
+        var finished = await WaitForEndAsync(client, started.Id);
+
+        Assert.Equal(BatchEvaluationStatus.Completed, finished.Evaluation.Status);
+        Assert.Equal("jsonl", finished.Evaluation.Format);
+        var question = Assert.Single(finished.Questions);
+        Assert.Equal(["red", "crimson"], question.ExpectedAnswers);
+        Assert.Equal(Anls.Score(question.Answer, ["red", "crimson"]), question.Anls, 12);
+        // The undecodable image is found only when it is read, and then leaves the total.
+        Assert.Equal(1, finished.Evaluation.Total);
+        Assert.Equal(1, finished.Evaluation.Done);
+        Assert.Equal(3, finished.Evaluation.Skipped);
+        Assert.Equal(3, finished.Evaluation.SkipReasons.Count);
+        Assert.Contains(finished.Evaluation.SkipReasons, r => r.Contains("no ground-truth answers", StringComparison.Ordinal));
+        Assert.Contains(finished.Evaluation.SkipReasons, r => r.Contains("missing.png", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ProgressIsPublishedQuestionByQuestion()
     {
         var service = factory.Services.GetRequiredService<IBatchEvaluations>();

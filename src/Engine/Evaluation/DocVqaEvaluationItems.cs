@@ -14,8 +14,21 @@ public abstract record EvaluationItem(long Row);
 /// </summary>
 public sealed record EvaluationQuestion(long Row, DocVqaSample Sample, DocVqaTurn Turn, Image<Rgb24> Image) : EvaluationItem(Row);
 
+/// <summary>Why a row cannot be scored.</summary>
+public enum EvaluationSkipKind
+{
+    /// <summary>The reader could not use the row (malformed, image missing).</summary>
+    UnreadableRow,
+
+    /// <summary>No ground-truth answers (a test split), or not exactly one image.</summary>
+    NotScorable,
+
+    /// <summary>A scorable sample whose image could not be decoded: <see cref="DocVqaEvaluationItems.CountQuestions"/> counted its questions.</summary>
+    ImageFailed,
+}
+
 /// <summary>A row that cannot be scored, why, and how many questions it held (0 when the row could not be read at all).</summary>
-public sealed record EvaluationSkip(long Row, string Reason, int Questions) : EvaluationItem(Row);
+public sealed record EvaluationSkip(long Row, string Reason, int Questions, EvaluationSkipKind Kind) : EvaluationItem(Row);
 
 /// <summary>
 /// The questions of a DocVQA source in the order an evaluation answers them: every turn of every answered sample with
@@ -53,20 +66,20 @@ public static class DocVqaEvaluationItems
         {
             if (row is SkippedRow bad)
             {
-                yield return new EvaluationSkip(bad.Row, bad.Reason, 0);
+                yield return new EvaluationSkip(bad.Row, bad.Reason, 0, EvaluationSkipKind.UnreadableRow);
                 continue;
             }
             var sample = ((SampleRow)row).Sample;
             if (!sample.IsAnswered || sample.Images.Count != 1)
             {
                 yield return new EvaluationSkip(row.Row, sample.Images.Count != 1 ? $"{sample.Images.Count} images (one expected)" : "no ground-truth answers",
-                    sample.Turns.Count);
+                    sample.Turns.Count, EvaluationSkipKind.NotScorable);
                 continue;
             }
             var (image, failure) = TryDecode(sample.Images[0], decoder);
             if (image is null)
             {
-                yield return new EvaluationSkip(row.Row, failure!, sample.Turns.Count);
+                yield return new EvaluationSkip(row.Row, failure!, sample.Turns.Count, EvaluationSkipKind.ImageFailed);
                 continue;
             }
             using (image)

@@ -85,11 +85,14 @@ public sealed class PlaygroundBenchVerb : IVerb
     /// <summary>A training window: its steps and the tokens/s over them (tokens seen ÷ elapsed training time between its first and last step).</summary>
     public sealed record TrainingWindow(string Phase, long FromStep, long ToStep, double TokensPerSecond, double MedianStepTokensPerSecond);
 
-    public sealed record BenchReport(string TrainPreset, string Document, IReadOnlyList<AnswerFigures> Answers, IReadOnlyList<TrainingWindow> Training)
+    /// <param name="LoadAverage">the machine's 1-minute load average at the start and at the end (other processes skew every figure)</param>
+    public sealed record BenchReport(string TrainPreset, string Document, IReadOnlyList<AnswerFigures> Answers, IReadOnlyList<TrainingWindow> Training,
+        int LogicalCores, string LoadAverage)
     {
         public async Task PrintAsync(TextWriter output)
         {
             ArgumentNullException.ThrowIfNull(output);
+            await output.WriteLineAsync($"machine: {LogicalCores} logical cores, load average {LoadAverage} (start → end)");
             await output.WriteLineAsync($"document: {Document}");
             await output.WriteLineAsync();
             await output.WriteLineAsync("playground answers (greedy, fp32, medians)");
@@ -129,15 +132,16 @@ public sealed class PlaygroundBenchVerb : IVerb
             CancellationToken cancellationToken)
         {
             // A dense one-page document like a scanned DocVQA page (768×1024, small print).
+            var loadBefore = LoadAverage();
             var document = new SyntheticDocVqaGenerator(SyntheticDifficulty.Hard, seed: 11).Generate(SyntheticSplit.Val, 0);
             var upload = await _playground.UploadAsync(document.EncodePng(), ModelCatalog.PresetPrefix + presets[0], cancellationToken);
             var description = $"synthetic hard {document.Kind.ToString().ToLowerInvariant()} page, {upload.Width}×{upload.Height} px";
 
             foreach (var preset in presets)
             {
-                await Progress($"answers alone: {preset} (loading and one warm-up answer first)");
-                await AskAsync(preset, upload.UploadId, 1, "warm-up", cancellationToken);
-                await AskAsync(preset, upload.UploadId, asks, "alone", cancellationToken);
+                await Progress($"answers alone: {preset} (loading and two warm-up answers first)");
+                await AskAsync(preset, upload.UploadId, 2, "warm-up", cancellationToken);
+                await AskAsync(preset, upload.UploadId, asks, "alone (before)", cancellationToken);
             }
 
             var run = _launcher.Start(_launcher.DefaultsFor(trainPreset) with
@@ -187,7 +191,13 @@ public sealed class PlaygroundBenchVerb : IVerb
                 _launcher.Cancel(run.Id);
                 await WaitForEndAsync(run.Id);
             }
-            return new BenchReport(trainPreset, description, AnswerTable(), training);
+            // Alone again once the run has ended: brackets the figures against drift in the machine's load.
+            foreach (var preset in presets)
+            {
+                await Progress($"answers alone again: {preset}");
+                await AskAsync(preset, upload.UploadId, asks, "alone (after)", cancellationToken);
+            }
+            return new BenchReport(trainPreset, description, AnswerTable(), training, Environment.ProcessorCount, $"{loadBefore} → {LoadAverage()}");
         }
 
         private async Task AskAsync(string preset, string uploadId, int count, string phase, CancellationToken cancellationToken)
@@ -204,7 +214,9 @@ public sealed class PlaygroundBenchVerb : IVerb
 
         /// <summary>Medians per preset and phase (warm-up answers left out).</summary>
         private List<AnswerFigures> AnswerTable() =>
-            [.. _answers.Where(a => a.Phase != "warm-up").GroupBy(a => (a.Preset, a.Phase)).Select(group =>
+            [.. _answers.Where(a => a.Phase != "warm-up").GroupBy(a => (a.Preset, a.Phase))
+                .OrderBy(group => _answers.FindIndex(a => a.Preset == group.Key.Preset)) // by preset, phases in the order they ran
+                .Select(group =>
             {
                 var results = group.Select(a => a.Answer).ToList();
                 // Decode speed: the tokens after the first over the time after the first (the first token carries the prefill).
@@ -252,6 +264,19 @@ public sealed class PlaygroundBenchVerb : IVerb
             for (var i = 0; i < 600 && _runs.GetRun(runId) is { IsActive: true }; i++)
             {
                 await Task.Delay(100);
+            }
+        }
+
+        /// <summary>The 1-minute load average where the system tells it (Linux), else "?".</summary>
+        private static string LoadAverage()
+        {
+            try
+            {
+                return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            }
+            catch (IOException)
+            {
+                return "?";
             }
         }
 

@@ -106,13 +106,15 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
             Started = DateTime.UtcNow,
         };
         _database.BatchEvaluations.Insert(document);
+        // Taken before the evaluation starts: from then on only its own task touches the document.
+        var summary = document.ToSummary();
         var cancellation = new CancellationTokenSource();
         lock (_gate)
         {
             // The task is registered under the lock before it can finish and remove itself.
             _active[document.Id] = (cancellation, Task.Run(() => RunAsync(document, reader, difficulty, cancellation.Token)));
         }
-        return document.ToSummary();
+        return summary;
     }
 
     public bool Cancel(string id)
@@ -170,10 +172,10 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
                 document.DataPath = reader.Path;
             }
             var available = DocVqaEvaluationItems.CountQuestions(reader!, cancellationToken);
-            document.Total = document.Limit is { } limit ? Math.Min(limit, available) : available;
+            document.Total = TotalOf(document.Limit, available);
             document.Status = BatchEvaluationStatus.Running;
             Save(document, null);
-            await AnswerAllAsync(document, reader!, cancellationToken);
+            await AnswerAllAsync(document, reader!, available, cancellationToken);
             document.Status = BatchEvaluationStatus.Completed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -201,7 +203,11 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
         }
     }
 
-    private async Task AnswerAllAsync(BatchEvaluationDocument document, IDocVqaReader reader, CancellationToken cancellationToken)
+    /// <summary>Questions that will be answered: the limit, or fewer when the data set has fewer answerable ones.</summary>
+    private static int TotalOf(int? limit, int answerable) => limit is { } max ? Math.Min(max, answerable) : answerable;
+
+    /// <param name="answerable">the questions counted up front; images that turn out undecodable lower it</param>
+    private async Task AnswerAllAsync(BatchEvaluationDocument document, IDocVqaReader reader, int answerable, CancellationToken cancellationToken)
     {
         var report = new AnlsReport();
         var options = new AskOptions { MaxNewTokens = document.MaxNewTokens, Greedy = true };
@@ -216,7 +222,13 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
             }
             if (item is EvaluationSkip skip)
             {
-                document.Skipped += skip.Questions;
+                // A row the reader could not use counts as one question (it is one in DocVQA JSON, JSONL and lmms parquet).
+                document.Skipped += Math.Max(1, skip.Questions);
+                if (skip.Kind == EvaluationSkipKind.ImageFailed)
+                {
+                    answerable -= skip.Questions;
+                    document.Total = TotalOf(document.Limit, answerable);
+                }
                 if (document.SkipReasons.Count < MaxSkipReasons)
                 {
                     document.SkipReasons.Add($"row {skip.Row}: {skip.Reason}");
