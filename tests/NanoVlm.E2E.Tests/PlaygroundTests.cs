@@ -74,6 +74,44 @@ public sealed class PlaygroundTests(LiveDashboard dashboard) : IClassFixture<Liv
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task BatchEvaluationOnASyntheticSetFillsTheTableAndStopEndsALongOne()
+    {
+        var page = await OpenPlayground();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Batch evaluation" }).ClickAsync();
+        var questions = page.GetByLabel("Questions", new() { Exact = true });
+        var longest = page.GetByLabel("Longest answer (tokens)", new() { Exact = true });
+        await questions.FillAsync("6");
+        await questions.PressAsync("Tab");
+        await longest.FillAsync("4");
+        await longest.PressAsync("Tab");
+        await page.Locator("[data-testid=batch-start]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=batch-status]")).ToContainTextAsync("Completed", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.Locator("[data-testid=batch-answer]")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("[data-testid=batch-progress-text]")).ToContainTextAsync("6 / 6 questions");
+        await Assertions.Expect(page.Locator("[data-testid=batch-anls]")).ToHaveTextAsync(new Regex(@"^\s*[01]\.\d{3}\s*$"));
+        await Assertions.Expect(page.Locator("[data-testid=batch-type]").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=batch-results] img.batch-thumbnail")).ToHaveCountAsync(6);
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("playground-batch-evaluation.png"), FullPage = true });
+
+        // A long evaluation stops on Stop and keeps what it answered.
+        await questions.FillAsync("500");
+        await questions.PressAsync("Tab");
+        await longest.FillAsync("64");
+        await longest.PressAsync("Tab");
+        await page.Locator("[data-testid=batch-start]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=batch-progress-text]")).ToContainTextAsync(new Regex(@"[1-9]\d* / 500 questions"), new() { Timeout = 180_000 });
+        await page.Locator("[data-testid=batch-stop]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=batch-status]")).ToContainTextAsync("Stopped", new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("[data-testid=batch-stop]")).ToBeDisabledAsync();
+        var progress = await page.Locator("[data-testid=batch-progress-text]").InnerTextAsync();
+        var done = int.Parse(Regex.Match(progress, @"(\d+) / 500").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(done, 1, 499);
+        await Assertions.Expect(page.Locator("[data-testid=batch-answer]")).ToHaveCountAsync(Math.Min(done, 20));
+        await Assertions.Expect(page.Locator("[data-testid=batch-past] tr")).ToHaveCountAsync(2);
+        await page.CloseAsync();
+    }
+
     private async Task<IPage> OpenPlayground()
     {
         var page = await dashboard.NewPageAsync(1300, 1000);

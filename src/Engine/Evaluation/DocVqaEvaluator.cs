@@ -17,8 +17,8 @@ public sealed record EvaluationResult(double Anls, IReadOnlyList<AnlsGroup> ByQu
 
 /// <summary>
 /// DocVQA evaluation: greedy answers to every answered question of a data source (each turn on its own, as a single
-/// user turn), scored with <see cref="Anls"/>. Unanswered questions (test split) and unusable images are skipped and
-/// listed, never fatal.
+/// user turn, in <see cref="DocVqaEvaluationItems"/>' order), scored with <see cref="Anls"/>. Unanswered questions
+/// (test split) and unusable images are skipped and listed, never fatal.
 /// </summary>
 public static class DocVqaEvaluator
 {
@@ -34,51 +34,26 @@ public static class DocVqaEvaluator
         var stopped = false;
         try
         {
-            foreach (var row in reader.Read(cancellationToken))
+            foreach (var item in DocVqaEvaluationItems.Read(reader, decoder, cancellationToken))
             {
                 if (limit is { } max && questions.Count >= max)
                 {
                     break;
                 }
-                if (row is SkippedRow bad)
+                if (item is EvaluationSkip skip)
                 {
-                    skipped.Add((bad.Row, bad.Reason));
+                    skipped.Add((skip.Row, skip.Reason));
                     continue;
                 }
-                var sample = ((SampleRow)row).Sample;
-                if (!sample.IsAnswered || sample.Images.Count != 1)
+                var (_, sample, turn, image) = (EvaluationQuestion)item;
+                var answer = answerer.Ask(image, turn.Question, options, cancellationToken: cancellationToken);
+                if (answer.Stopped)
                 {
-                    skipped.Add((row.Row, sample.Images.Count != 1 ? $"{sample.Images.Count} images (one expected)" : "no ground-truth answers"));
-                    continue;
+                    throw new OperationCanceledException(cancellationToken);
                 }
-                SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image;
-                try
-                {
-                    image = decoder.Decode(sample.Images[0].ReadBytes());
-                }
-                catch (Exception e) when (e is ImageRejectedException or ImageUnavailableException)
-                {
-                    skipped.Add((row.Row, e.Message));
-                    continue;
-                }
-                using (image)
-                {
-                    foreach (var turn in sample.Turns)
-                    {
-                        if (limit is { } cap && questions.Count >= cap)
-                        {
-                            break;
-                        }
-                        var answer = answerer.Ask(image, turn.Question, options, cancellationToken: cancellationToken);
-                        if (answer.Stopped)
-                        {
-                            throw new OperationCanceledException(cancellationToken);
-                        }
-                        var score = report.Add(answer.Answer, turn.Answers, sample.QuestionTypes);
-                        questions.Add(new EvaluatedQuestion(sample.Id, turn.Question, answer.Answer, turn.Answers, sample.QuestionTypes, score));
-                        progress?.Report(new EvaluationProgress(questions.Count, skipped.Count, report.Overall));
-                    }
-                }
+                var score = report.Add(answer.Answer, turn.Answers, sample.QuestionTypes);
+                questions.Add(new EvaluatedQuestion(sample.Id, turn.Question, answer.Answer, turn.Answers, sample.QuestionTypes, score));
+                progress?.Report(new EvaluationProgress(questions.Count, skipped.Count, report.Overall));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -57,6 +57,7 @@ public static class ServerHost
         app.MapRunsEndpoints();
         app.MapMetricsExport();
         app.MapAskEndpoint();
+        app.MapEvaluationsEndpoints();
         app.MapHub<RunsHub>(RunsHub.Path);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

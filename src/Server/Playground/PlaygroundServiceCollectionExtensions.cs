@@ -19,6 +19,9 @@ public static class PlaygroundServiceCollectionExtensions
         services.AddSingleton<UploadStore>();
         services.AddSingleton<PlaygroundService>();
         services.AddSingleton<IPlayground>(provider => provider.GetRequiredService<PlaygroundService>());
+        services.AddSingleton<EvaluationDatasets>();
+        services.AddSingleton<BatchEvaluationService>();
+        services.AddSingleton<IBatchEvaluations>(provider => provider.GetRequiredService<BatchEvaluationService>());
         return services;
     }
 }

@@ -27,10 +27,13 @@ public sealed class DashboardDatabase : IDisposable
         Events = _database.GetCollection<EventDocument>("events");
         Playground = _database.GetCollection<PlaygroundDocument>("playground");
         Models = _database.GetCollection<RegisteredModelDocument>("models");
+        BatchEvaluations = _database.GetCollection<BatchEvaluationDocument>("batch_evaluations");
+        BatchQuestions = _database.GetCollection<BatchQuestionDocument>("batch_evaluation_questions");
         Metrics.EnsureIndex(m => m.RunId);
         Metrics.EnsureIndex(m => m.Step);
         Evaluations.EnsureIndex(e => e.RunId);
         Events.EnsureIndex(e => e.RunId);
+        BatchQuestions.EnsureIndex(q => q.EvaluationId);
     }
 
     public string Path { get; }
@@ -46,6 +49,12 @@ public sealed class DashboardDatabase : IDisposable
     public ILiteCollection<PlaygroundDocument> Playground { get; }
 
     public ILiteCollection<RegisteredModelDocument> Models { get; }
+
+    /// <summary>The playground's batch evaluations (DocVQA ANLS of a model on a data set).</summary>
+    public ILiteCollection<BatchEvaluationDocument> BatchEvaluations { get; }
+
+    /// <summary>Their answered questions, by evaluation id.</summary>
+    public ILiteCollection<BatchQuestionDocument> BatchQuestions { get; }
 
     public void Dispose() => _database.Dispose();
 }
