@@ -179,8 +179,8 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
     }
 
     [Theory]
-    [InlineData("/etc", "tiny", null, "outside the data folder")]
-    [InlineData("../elsewhere", "tiny", null, "outside the data folder")]
+    [InlineData("/etc", "tiny", null, "is outside the folders this server may read datasets from")]
+    [InlineData("../elsewhere", "tiny", null, "is outside the folders this server may read datasets from")]
     [InlineData("datasets/not-there", "tiny", null, "no file or folder")]
     [InlineData("", "tiny", null, "Choose a data set")]
     [InlineData("synthetic:easy", "tiny", null, "how many questions")]

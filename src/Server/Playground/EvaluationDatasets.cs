@@ -7,12 +7,12 @@ using NanoVlm.Server.Storage;
 namespace NanoVlm.Server.Playground;
 
 /// <summary>
-/// Where batch evaluations may read data sets: inside the data folder only, so that an HTTP client cannot make the
-/// server read arbitrary files. Data sets are meant to live in its <c>datasets</c> folder (a symbolic link placed there
-/// by whoever runs the server is followed, which is how a large data set elsewhere on the disk is made available).
+/// Where batch evaluations may read data sets: the data folder and the folders of <c>Storage:DataRoots</c> (the same
+/// roots as a run's data), so that an HTTP client cannot make the server read arbitrary files. Relative paths are
+/// taken from the data folder, whose <c>datasets</c> folder is listed in the form.
 /// Also writes the synthetic validation sets that the playground offers in one click.
 /// </summary>
-public sealed class EvaluationDatasets(DataDirectory dataDirectory)
+public sealed class EvaluationDatasets(DataDirectory dataDirectory, AllowedRoots allowedRoots)
 {
     public const string SyntheticPrefix = "synthetic:";
 
@@ -39,11 +39,13 @@ public sealed class EvaluationDatasets(DataDirectory dataDirectory)
         {
             throw new PlaygroundException($"'{path}' is not a valid path: {e.Message}");
         }
-        var root = Path.TrimEndingDirectorySeparator(Root);
-        if (!full.Equals(root, StringComparison.Ordinal) && !full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        try
         {
-            throw new PlaygroundException(
-                $"'{path}' is outside the data folder. Batch evaluation reads data sets inside {Root} only: copy or link the data set into {Folder} and give that path.");
+            full = allowedRoots.Data.Resolve(full);
+        }
+        catch (PathNotAllowedException e)
+        {
+            throw new PlaygroundException(e.Message);
         }
         if (!File.Exists(full) && !Directory.Exists(full))
         {
