@@ -26,12 +26,18 @@ public class LiveDashboard : WebApplicationFactory<Program>, IAsyncLifetime
         return page;
     }
 
+    /// <summary>The upload limit the browser tests run under (the product's default is 20 MB).</summary>
+    public const int MaxUploadMegabytes = 2;
+
     public static string ChromiumPath => Environment.GetEnvironmentVariable("NANOVLM_CHROMIUM") ?? "/usr/bin/chromium";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:DataDir", _dataDir);
         builder.UseSetting("Engine:Threads", "1");
+        // A small upload limit, so the oversized-file test hands the browser 3 MB instead of 21: on a loaded 2-core
+        // machine copying 21 MB into the page stalled the browser long enough for the Blazor circuit to drop.
+        builder.UseSetting("Inference:MaxUploadMegabytes", MaxUploadMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         ConfigureSettings(builder);
     }
 

@@ -54,8 +54,8 @@ public sealed class PlaygroundTests(LiveDashboard dashboard) : IClassFixture<Liv
         await input.SetInputFilesAsync(new FilePayload { Name = "cut.png", MimeType = "image/png", Buffer = Png(300, 300)[..150] });
         await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("incomplete");
 
-        await input.SetInputFilesAsync(new FilePayload { Name = "huge.png", MimeType = "image/png", Buffer = new byte[21 * 1024 * 1024] });
-        await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("limited to 20 MB");
+        await input.SetInputFilesAsync(new FilePayload { Name = "huge.png", MimeType = "image/png", Buffer = new byte[(LiveDashboard.MaxUploadMegabytes + 1) * 1024 * 1024] });
+        await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync($"limited to {LiveDashboard.MaxUploadMegabytes} MB");
 
         await input.SetInputFilesAsync(new FilePayload { Name = "notes.png", MimeType = "image/png", Buffer = "not an image at all"u8.ToArray() });
         await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("not an image");
