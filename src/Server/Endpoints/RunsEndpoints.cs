@@ -17,6 +17,8 @@ public static class RunsEndpoints
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvaluations(id)));
         runs.MapGet("/{id}/events", (string id, IRunQueries store) =>
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvents(id)));
+        runs.MapGet("/{id}/headroom", (string id, IRunQueries store) =>
+            store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetHeadroom(id)));
         runs.MapPost("/", (RunRequest request, IRunLauncher launcher) =>
         {
             var errors = launcher.Validate(request);

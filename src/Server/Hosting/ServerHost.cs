@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using NanoVlm.Client;
 using NanoVlm.Server.Endpoints;
 using NanoVlm.Server.Live;
+using NanoVlm.Server.Monitoring;
 using NanoVlm.Server.Playground;
 using NanoVlm.Server.Runs;
 using NanoVlm.Server.Services;
@@ -29,6 +30,7 @@ public static class ServerHost
         builder.Services.AddLiveUpdates();
         builder.Services.AddInference(builder.Configuration);
         builder.Services.AddTrainingRuns();
+        builder.Services.AddMonitoring();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         builder.Services.AddMudServices();

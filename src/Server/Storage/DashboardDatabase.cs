@@ -25,12 +25,14 @@ public sealed class DashboardDatabase : IDisposable
         Metrics = _database.GetCollection<MetricDocument>("metrics");
         Evaluations = _database.GetCollection<EvaluationDocument>("evaluations");
         Events = _database.GetCollection<EventDocument>("events");
+        Headroom = _database.GetCollection<HeadroomDocument>("headroom");
         Playground = _database.GetCollection<PlaygroundDocument>("playground");
         Models = _database.GetCollection<RegisteredModelDocument>("models");
         Metrics.EnsureIndex(m => m.RunId);
         Metrics.EnsureIndex(m => m.Step);
         Evaluations.EnsureIndex(e => e.RunId);
         Events.EnsureIndex(e => e.RunId);
+        Headroom.EnsureIndex(h => h.RunId);
     }
 
     public string Path { get; }
@@ -42,6 +44,8 @@ public sealed class DashboardDatabase : IDisposable
     public ILiteCollection<EvaluationDocument> Evaluations { get; }
 
     public ILiteCollection<EventDocument> Events { get; }
+
+    public ILiteCollection<HeadroomDocument> Headroom { get; }
 
     public ILiteCollection<PlaygroundDocument> Playground { get; }
 
