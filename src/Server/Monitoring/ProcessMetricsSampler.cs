@@ -66,7 +66,7 @@ public sealed class ProcessMetricsSampler(EngineRuntime engine, NvmlDeviceMemory
                 {
                     continue;
                 }
-                var fields = line["RssAnon:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var fields = line["RssAnon:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries); // "RssAnon:\t  1234 kB"
                 return fields.Length > 0 && long.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kilobytes) ? kilobytes * 1024 : null;
             }
             return null;
