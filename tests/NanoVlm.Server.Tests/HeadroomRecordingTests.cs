@@ -40,7 +40,7 @@ public sealed class HeadroomRecordingTests(DashboardFactory factory) : IClassFix
         var runId = (await created.Content.ReadFromJsonAsync<RunSummary>(Json))!.Id;
 
         var store = factory.Services.GetRequiredService<RunStore>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10); // two evaluations with greedy ANLS; slow only on a crowded machine
         while (store.GetRun(runId)?.IsActive == true && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
