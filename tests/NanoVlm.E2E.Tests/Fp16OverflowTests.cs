@@ -15,8 +15,9 @@ namespace NanoVlm.E2E.Tests;
 /// </summary>
 public sealed class Fp16OverflowTests(LiveDashboard dashboard) : IClassFixture<LiveDashboard>
 {
-    // Sixty-odd steps of the preset take about a minute on an idle CPU; a shared, loaded machine takes longer.
-    private const float Patient = 300_000;
+    // Sixty-odd steps of the preset take about a minute on an idle CPU; on a shared, loaded machine they have
+    // taken five s each. Each wait gets ten minutes.
+    private const float Patient = 600_000;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     [Fact]
@@ -36,7 +37,8 @@ public sealed class Fp16OverflowTests(LiveDashboard dashboard) : IClassFixture<L
         // Started through the API with the preset's own settings: fp16, recover, headroom every 10 steps.
         var request = dashboard.Services.GetRequiredService<IRunLauncher>().DefaultsFor("fp16-overflow") with
         {
-            Name = "fp16 overflow", Precision = "fp16", NanPolicy = "recover", Steps = 120, EvalInterval = 1000,
+            Name = "fp16 overflow", Precision = "fp16", NanPolicy = "recover", Steps = 120,
+            EvalInterval = 0, // no greedy-ANLS passes: on a busy CPU they cost minutes and show nothing here
         };
         using var client = dashboard.CreateClient();
         using var created = await client.PostAsJsonAsync("api/runs", request, Json);
@@ -46,17 +48,14 @@ public sealed class Fp16OverflowTests(LiveDashboard dashboard) : IClassFixture<L
         // Into the run page inside each tab's own circuit (a link click, not a reload).
         foreach (var tab in new[] { first, second })
         {
-            await tab.Locator($"a[href='runs/{runId}']").ClickAsync();
+            await tab.Locator($"[data-testid=runs-table] a[href='runs/{runId}']").ClickAsync();
             await Assertions.Expect(tab.Locator("[data-testid=step-counter]")).ToBeVisibleAsync();
         }
         await Assertions.Expect(first.Locator("[data-testid=system-panel]")).ToContainTextAsync("CPU only");
 
-        // Mid-run, before the failure: the headroom chart has a few measurements closing in on the warning line.
-        await WaitForStep(first, 31);
-        if (!await first.Locator("[data-testid=alert-panel]").IsVisibleAsync())
-        {
-            await first.ScreenshotAsync(new() { Path = Screenshots.PathOf("fp16-overflow-mid-run.png"), FullPage = true });
-        }
+        // Mid-run, before the failure (at about step 35 here): the headroom chart closes in on the warning line.
+        await WaitForStep(first, 21);
+        await first.ScreenshotAsync(new() { Path = Screenshots.PathOf("fp16-overflow-mid-run.png"), FullPage = true });
 
         // The alert reaches both tabs: a snackbar, and the panel with the diagnosis.
         foreach (var tab in new[] { first, second })

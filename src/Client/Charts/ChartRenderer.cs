@@ -6,7 +6,7 @@ namespace NanoVlm.Client.Charts;
 /// <summary>
 /// Renders a <see cref="ChartModel"/> to SVG with ScottPlot on the server. Failures are never hidden: every
 /// non-finite point becomes a red triangle at the top edge, skipped ranges are shaded, annotations are
-/// labelled vertical lines and thresholds labelled horizontal ones. Long series are thinned by <see cref="SeriesDownsampler"/> first.
+/// labelled vertical lines and thresholds horizontal lines named in the legend. Long series are thinned by <see cref="SeriesDownsampler"/> first.
 /// </summary>
 public static class ChartRenderer
 {
@@ -91,10 +91,9 @@ public static class ChartRenderer
             {
                 continue;
             }
-            var line = plot.Add.HorizontalLine(y, 1.5f, Color.FromHex(threshold.Color), LinePattern.Dotted);
-            line.LabelText = threshold.Label;
-            line.LabelFontSize = 11;
-            line.LabelOppositeAxis = true;
+            // In the legend: thresholds close together on a log axis would overlap as edge labels.
+            var line = plot.Add.HorizontalLine(y, 1.5f, Color.FromHex(threshold.Color), LinePattern.Dashed);
+            line.LegendText = threshold.Label;
         }
         if (failures.Count > 0)
         {

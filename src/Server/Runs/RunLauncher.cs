@@ -89,7 +89,7 @@ public sealed class RunLauncher(
         CheckRate(request.LrVision, nameof(RunRequest.LrVision), Add);
         CheckRate(request.LrLanguage, nameof(RunRequest.LrLanguage), Add);
         if (request.WarmupFraction is < 0 or >= 1) Add(nameof(RunRequest.WarmupFraction), "Warmup is a fraction of the steps, from 0 up to (not including) 1.");
-        if (request.EvalInterval < 1) Add(nameof(RunRequest.EvalInterval), "Evaluate at least every N ≥ 1 steps.");
+        if (request.EvalInterval < 0) Add(nameof(RunRequest.EvalInterval), "Evaluate every N ≥ 1 steps, or 0 to never evaluate.");
         if (request.CheckpointInterval < 1) Add(nameof(RunRequest.CheckpointInterval), "Checkpoint at least every N ≥ 1 steps.");
         if (request.Seed < 0) Add(nameof(RunRequest.Seed), "The seed must be 0 or positive.");
         if (request.NanPolicy is not ("stop" or "skip" or "recover")) Add(nameof(RunRequest.NanPolicy), "NaN policy is stop, skip or recover.");
