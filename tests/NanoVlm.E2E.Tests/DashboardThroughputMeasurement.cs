@@ -22,7 +22,7 @@ namespace NanoVlm.E2E.Tests;
 public sealed class DashboardThroughputMeasurement(LiveDashboard dashboard, ITestOutputHelper output) : IClassFixture<LiveDashboard>
 {
     private const int Tabs = 5;
-    private const int Steps = 120;
+    private const int Steps = 80;
 
     /// <summary>The first steps (allocator and thread warm-up) are left out of the figure.</summary>
     private const int WarmupSteps = 10;
@@ -89,7 +89,9 @@ public sealed class DashboardThroughputMeasurement(LiveDashboard dashboard, ITes
         {
             await page.CloseAsync();
         }
-        Assert.Equal(RunStatus.Completed, store.GetRun(runId)?.Status);
+        var run = store.GetRun(runId);
+        Assert.True(run?.Status == RunStatus.Completed, $"Run {runId} ({request.Name}) ended {run?.Status}: {run?.Error}. Events: " +
+            string.Join(" | ", store.GetEvents(runId).Where(e => e.Severity != RunEventSeverity.Info).Select(e => $"step {e.Step} {e.Kind}: {e.Message}")));
 
         var metrics = store.GetMetrics(runId, afterStep: WarmupSteps - 1);
         var (from, to) = (metrics[0], metrics[^1]);
