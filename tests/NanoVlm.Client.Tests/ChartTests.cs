@@ -1,4 +1,5 @@
 using NanoVlm.Client.Charts;
+using NanoVlm.Client.Services;
 
 namespace NanoVlm.Client.Tests;
 
@@ -63,5 +64,37 @@ public sealed class ChartTests
     {
         var model = new ChartModel("Loss scale", "step", "scale", [new ChartSeries("scale", [1, 2, 3], [65536.0, 0.0, 32768.0], "#3949ab")]) { LogY = true };
         Assert.Contains("non-finite (1)", ChartRenderer.RenderSvg(model, 400, 200), StringComparison.Ordinal);
+    }
+    [Fact]
+    public void HeadroomChartFollowsTheTightestModulesAgainstTheWarningAndOverflowLines()
+    {
+        static ModuleHeadroomInfo Module(string name, double headroom) => new(name, headroom > 0 ? 65504 / headroom : double.PositiveInfinity, headroom);
+        string[] names = ["m.a", "m.b", "m.c", "m.d", "m.e", "m.f"];
+        var samples = Enumerable.Range(0, 5).Select(i => new HeadroomSample(1 + (i * 10), 8,
+        [
+            .. names.Select((name, j) => Module(name, (j + 1) * 1000.0 / (i + 1))),
+            Module("m.zero", double.PositiveInfinity), // an all-zero output: nothing to draw, not a failure
+        ])).ToList();
+        samples.Add(new HeadroomSample(51, 8, [Module("m.a", 0), .. names.Skip(1).Select(n => Module(n, 50))]));
+
+        var model = HeadroomChart.Build(samples, [], [], new RunChartOptions());
+        Assert.True(model.LogY);
+        Assert.Equal(["minimum (all modules)", "m.a", "m.b", "m.c", "m.d"], model.Series.Select(s => s.Name));
+        Assert.Equal([1.0, 11, 21, 31, 41, 51], model.Series[0].X);
+        Assert.Equal(0, model.Series[0].Y[^1]);
+        Assert.Equal([8.0, 1.0], model.Thresholds.Select(t => t.Y));
+
+        var svg = ChartRenderer.RenderSvg(model, 600, 300);
+        Assert.Contains("warning 8×", svg, StringComparison.Ordinal);
+        Assert.Contains("overflow 1×", svg, StringComparison.Ordinal);
+        Assert.Contains("non-finite (1)", svg, StringComparison.Ordinal); // the overflowed module at step 51
+        Assert.DoesNotContain("m.zero", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HeadroomChartWithoutMeasurementsSaysSo()
+    {
+        var svg = ChartRenderer.RenderSvg(HeadroomChart.Build([], [], [], new RunChartOptions()), 400, 200);
+        Assert.Contains("no data yet", svg, StringComparison.Ordinal);
     }
 }

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
+using NanoVlm.Client.Charts;
 using NanoVlm.Client.Pages;
 using NanoVlm.Client.Services;
 
 namespace NanoVlm.Client.Tests;
 
-/// <summary>Run pages fed by an in-memory recorded run and a channel of updates, as the server's store and publisher would.</summary>
+/// <summary>Run pages fed by an in-memory recorded run and a list of live subscribers, as the server's store and publisher would.</summary>
 public sealed class RunPagesTests : IAsyncDisposable
 {
     private readonly BunitContext _context = new();
@@ -18,18 +19,20 @@ public sealed class RunPagesTests : IAsyncDisposable
         _context.Services.AddSingleton<IRunQueries>(_runs);
         _context.Services.AddSingleton<IRunUpdates>(_runs);
         _context.Services.AddSingleton<IRunLauncher>(new StoppedRunsLauncher());
+        _context.Services.AddSingleton<ISystemMetricsProvider>(new SystemPanelTests.Samples(SystemPanelTests.CpuOnly(25)));
     }
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 
     [Fact]
-    public void RunPageShowsSixChartsAndMarksTheNaNStep()
+    public void RunPageShowsSevenChartsAndMarksTheNaNStep()
     {
         _runs.Add(Run("r1"), Enumerable.Range(1, 30).Select(step => Sample(step, step == 12 ? double.NaN : 3.0 / step)));
         var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r1"));
-        Assert.Equal(6, page.FindAll("[data-testid=chart]").Count);
+        Assert.Equal(7, page.FindAll("[data-testid=chart]").Count);
         Assert.Contains("non-finite (1)", page.Find("[data-title='Train loss']").InnerHtml, StringComparison.Ordinal);
         Assert.Contains("Step 30 / 100", page.Find("[data-testid=step-counter]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("CPU only", page.Find("[data-testid=system-panel]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -49,10 +52,48 @@ public sealed class RunPagesTests : IAsyncDisposable
         Assert.Contains("precision overflow", page.Find("[data-testid=alert-panel]").TextContent, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void HeadroomChartShowsRecordedMeasurementsAndThenLiveOnesWithTheWarningLine()
+    {
+        _runs.Add(Run("r3"), Enumerable.Range(1, 30).Select(step => Sample(step, 2.0)));
+        _runs.Headroom.Add(Headroom(1, ("decoder.blocks.0.mlp.down_proj", 900), ("vision.patch_embedding", 4000)));
+        _runs.Headroom.Add(Headroom(11, ("decoder.blocks.0.mlp.down_proj", 300), ("vision.patch_embedding", 3900)));
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r3"));
+        var chart = page.Find($"[data-title='{HeadroomChart.Title}']").InnerHtml;
+        Assert.Contains("decoder.blocks.0.mlp.down_proj", chart, StringComparison.Ordinal);
+        Assert.Contains("warning 8×", chart, StringComparison.Ordinal);
+        Assert.DoesNotContain("non-finite", chart, StringComparison.Ordinal);
+
+        // A later measurement arrives live: a module's output was already non-finite (headroom 0).
+        _runs.Publish(new RunUpdate.Headroom("r3", Headroom(21, ("decoder.blocks.0.mlp.down_proj", 0), ("vision.patch_embedding", 3800))));
+        page.WaitForAssertion(() => Assert.Contains("non-finite (1)", page.Find($"[data-title='{HeadroomChart.Title}']").InnerHtml, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public void RollbackDropsTheAbandonedStepsFromTheLiveCurves()
+    {
+        _runs.Add(Run("r4"), Enumerable.Range(1, 30).Select(step => Sample(step, step == 30 ? double.NaN : 2.0)));
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r4"));
+        Assert.Contains("non-finite (1)", page.Find("[data-title='Train loss']").InnerHtml, StringComparison.Ordinal);
+
+        _runs.Publish(new RunUpdate.Happened("r4", new RunEventInfo("r4", 25, DateTimeOffset.UtcNow, "rollback", RunEventSeverity.Warning,
+            "Rolled back from step 30 to 25", new Dictionary<string, string>())));
+        page.WaitForAssertion(() =>
+        {
+            var chart = page.Find("[data-title='Train loss']").InnerHtml;
+            Assert.DoesNotContain("non-finite", chart, StringComparison.Ordinal);
+            Assert.Contains("rollback", chart, StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30));
+    }
+
     private static RunSummary Run(string id) =>
         new(id, id, RunStatus.Running, "tiny", "fp32", 30, 100, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, null);
 
     private static MetricSample Sample(long step, double loss) => new(step, step * 100, step, loss, 1, 1e-3, 1e-4, 1e-4, 1, 1000, "fp32", double.IsNaN(loss));
+
+    private static HeadroomSample Headroom(long step, params (string Module, double Headroom)[] modules) =>
+        new(step, 8, [.. modules.Select(m => new ModuleHeadroomInfo(m.Module, m.Headroom > 0 ? 65504 / m.Headroom : double.PositiveInfinity, m.Headroom))]);
 
     /// <summary>Run controls for recorded runs that have no checkpoints: nothing to resume or open.</summary>
     private sealed class StoppedRunsLauncher : IRunLauncher
@@ -77,13 +118,27 @@ public sealed class RunPagesTests : IAsyncDisposable
         public IReadOnlyList<(int Step, string ModelId)> Checkpoints(string runId) => [];
     }
 
+    /// <summary>Recorded runs plus the subscribers of the page, to which a test publishes as the training service would.</summary>
     private sealed class RecordedRuns : IRunQueries, IRunUpdates
     {
         private readonly Dictionary<string, (RunSummary Run, List<MetricSample> Metrics)> _runs = [];
+        private readonly List<(string? RunId, Action<RunUpdate> Handler)> _subscribers = [];
 
         public List<RunEventInfo> Events { get; } = [];
 
+        public List<HeadroomSample> Headroom { get; } = [];
+
         public void Add(RunSummary run, IEnumerable<MetricSample> metrics) => _runs[run.Id] = (run, [.. metrics]);
+
+        public void Publish(RunUpdate update)
+        {
+            (string? RunId, Action<RunUpdate> Handler)[] subscribers;
+            lock (_subscribers) subscribers = [.. _subscribers];
+            foreach (var (runId, handler) in subscribers.Where(s => s.RunId is null || s.RunId == update.RunId))
+            {
+                handler(update);
+            }
+        }
 
         public IReadOnlyList<RunSummary> ListRuns() => [.. _runs.Values.Select(v => v.Run)];
 
@@ -96,13 +151,21 @@ public sealed class RunPagesTests : IAsyncDisposable
 
         public IReadOnlyList<RunEventInfo> GetEvents(string runId) => [.. Events.Where(e => e.RunId == runId)];
 
-        public IDisposable Subscribe(string? runId, Action<RunUpdate> handler) => new Nothing();
+        public IReadOnlyList<HeadroomSample> GetHeadroom(string runId) => [.. Headroom];
 
-        private sealed class Nothing : IDisposable
+        public IDisposable Subscribe(string? runId, Action<RunUpdate> handler)
         {
-            public void Dispose()
+            var entry = (runId, handler);
+            lock (_subscribers) _subscribers.Add(entry);
+            return new Unsubscribe(() =>
             {
-            }
+                lock (_subscribers) _subscribers.Remove(entry);
+            });
+        }
+
+        private sealed class Unsubscribe(Action remove) : IDisposable
+        {
+            public void Dispose() => remove();
         }
     }
 }

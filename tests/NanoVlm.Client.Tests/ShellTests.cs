@@ -60,6 +60,8 @@ public sealed class ShellTests : IAsyncDisposable
         public IReadOnlyList<EvaluationSample> GetEvaluations(string runId) => [];
 
         public IReadOnlyList<RunEventInfo> GetEvents(string runId) => [];
+
+        public IReadOnlyList<HeadroomSample> GetHeadroom(string runId) => [];
     }
 
     private sealed class NoUpdates : IRunUpdates

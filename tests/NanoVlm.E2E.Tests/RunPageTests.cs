@@ -24,7 +24,7 @@ public sealed class RunPageTests(LiveDashboard dashboard) : IClassFixture<LiveDa
         await Assertions.Expect(first.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
         await Assertions.Expect(second.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
 
-        await Assertions.Expect(first.Locator("[data-testid=chart]")).ToHaveCountAsync(6);
+        await Assertions.Expect(first.Locator("[data-testid=chart]")).ToHaveCountAsync(7); // six metric charts and the fp16 headroom
         await Assertions.Expect(first.Locator("[data-title='Train loss']")).ToContainTextAsync("non-finite (1)");
         await Assertions.Expect(first.Locator("[data-testid=step-counter]")).ToHaveTextAsync("Step 40 / 100");
 

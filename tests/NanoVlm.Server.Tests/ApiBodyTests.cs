@@ -71,7 +71,7 @@ public sealed class ApiBodyTests(DashboardFactory factory) : IClassFixture<Dashb
     [Fact]
     public async Task OutOfRangeFieldsAreEachNamed()
     {
-        var json = "{\"name\":\"" + new string('n', 101) + "\",\"batchSize\":5000,\"warmupFraction\":\"NaN\",\"evalInterval\":0," +
+        var json = "{\"name\":\"" + new string('n', 101) + "\",\"batchSize\":5000,\"warmupFraction\":\"NaN\",\"evalInterval\":-1," +
             "\"checkpointInterval\":20000000,\"data\":\"synthetic:easy\\u0000\",\"lrVision\":\"Infinity\",\"seed\":-1}";
         using var response = await PostRun(json);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

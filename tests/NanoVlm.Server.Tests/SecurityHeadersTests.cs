@@ -107,5 +107,7 @@ public sealed class SecurityHeadersTests(DashboardFactory factory) : IClassFixtu
         public IReadOnlyList<EvaluationSample> GetEvaluations(string runId) => throw new InvalidOperationException(Secret);
 
         public IReadOnlyList<RunEventInfo> GetEvents(string runId) => throw new InvalidOperationException(Secret);
+
+        public IReadOnlyList<HeadroomSample> GetHeadroom(string runId) => throw new InvalidOperationException(Secret);
     }
 }

@@ -12,6 +12,9 @@ public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnly
 /// <summary>A vertical line with a label: a precision switch, a rollback, a resume.</summary>
 public sealed record ChartAnnotation(double X, string Label, string Color);
 
+/// <summary>A horizontal reference line with a label, e.g. a warning threshold.</summary>
+public sealed record ChartThreshold(double Y, string Label, string Color);
+
 /// <summary>An X range to shade, e.g. steps the NaN guard skipped.</summary>
 public sealed record ChartRange(double From, double To);
 
@@ -21,6 +24,9 @@ public sealed record ChartModel(string Title, string XLabel, string YLabel, IRea
     public IReadOnlyList<ChartAnnotation> Annotations { get; init; } = [];
 
     public IReadOnlyList<ChartRange> ShadedRanges { get; init; } = [];
+
+    /// <summary>Horizontal lines, always inside the Y range shown.</summary>
+    public IReadOnlyList<ChartThreshold> Thresholds { get; init; } = [];
 
     public bool LogY { get; init; }
 

@@ -5,8 +5,8 @@ namespace NanoVlm.Client.Charts;
 
 /// <summary>
 /// Renders a <see cref="ChartModel"/> to SVG with ScottPlot on the server. Failures are never hidden: every
-/// non-finite point becomes a red triangle at the top edge, skipped ranges are shaded, and annotations are
-/// labelled vertical lines. Long series are thinned by <see cref="SeriesDownsampler"/> first.
+/// non-finite point becomes a red triangle at the top edge, skipped ranges are shaded, annotations are
+/// labelled vertical lines and thresholds horizontal lines named in the legend. Long series are thinned by <see cref="SeriesDownsampler"/> first.
 /// </summary>
 public static class ChartRenderer
 {
@@ -44,6 +44,16 @@ public static class ChartRenderer
             scatter.LineWidth = series.PointsOnly ? 0 : (float)series.LineWidth;
             scatter.MarkerSize = series.PointsOnly || thinX.Length == 1 ? 6 : 0;
         }
+        // Thresholds stay in view once there is data (a warning line far below the curve is the point).
+        foreach (var threshold in anyFinite ? model.Thresholds : [])
+        {
+            var y = model.LogY ? LogOrNaN(threshold.Y) : threshold.Y;
+            if (double.IsFinite(y))
+            {
+                yMin = Math.Min(yMin, y);
+                yMax = Math.Max(yMax, y);
+            }
+        }
         if (!anyFinite)
         {
             yMin = 0;
@@ -73,6 +83,17 @@ public static class ChartRenderer
             line.LabelText = annotation.Label;
             line.LabelFontSize = 11;
             line.LabelOppositeAxis = true;
+        }
+        foreach (var threshold in model.Thresholds)
+        {
+            var y = model.LogY ? LogOrNaN(threshold.Y) : threshold.Y;
+            if (!double.IsFinite(y))
+            {
+                continue;
+            }
+            // In the legend: thresholds close together on a log axis would overlap as edge labels.
+            var line = plot.Add.HorizontalLine(y, 1.5f, Color.FromHex(threshold.Color), LinePattern.Dashed);
+            line.LegendText = threshold.Label;
         }
         if (failures.Count > 0)
         {

@@ -21,12 +21,7 @@ public static class RunCharts
         ArgumentNullException.ThrowIfNull(options);
         var shown = options.StepRange is { } range ? metrics.Where(m => m.Step >= range.From && m.Step <= range.To).ToList() : metrics;
         var x = shown.Select(m => XOf(m, options.XAxis)).ToArray();
-        var xLabel = options.XAxis switch
-        {
-            XAxisKind.Tokens => "tokens seen",
-            XAxisKind.WallTime => "seconds",
-            _ => "step",
-        };
+        var xLabel = XLabel(options.XAxis);
         var annotations = Annotations(events, metrics, options.XAxis);
         var skipped = SkippedRanges(shown, options.XAxis);
         var evalX = evaluations.Select(e => XAtStep(metrics, e.Step, options.XAxis)).ToArray();
@@ -76,7 +71,14 @@ public static class RunCharts
             "loss", series) { LogY = options.LogLoss };
     }
 
-    private static double XOf(MetricSample sample, XAxisKind axis) => axis switch
+    internal static string XLabel(XAxisKind axis) => axis switch
+    {
+        XAxisKind.Tokens => "tokens seen",
+        XAxisKind.WallTime => "seconds",
+        _ => "step",
+    };
+
+    internal static double XOf(MetricSample sample, XAxisKind axis) => axis switch
     {
         XAxisKind.Tokens => sample.TokensSeen,
         XAxisKind.WallTime => sample.ElapsedSeconds,
@@ -84,7 +86,7 @@ public static class RunCharts
     };
 
     /// <summary>The X of a step on the chosen axis (evaluations and events only know their step).</summary>
-    private static double XAtStep(IReadOnlyList<MetricSample> metrics, long step, XAxisKind axis)
+    internal static double XAtStep(IReadOnlyList<MetricSample> metrics, long step, XAxisKind axis)
     {
         if (axis == XAxisKind.Step || metrics.Count == 0)
         {
@@ -94,7 +96,7 @@ public static class RunCharts
         return XOf(nearest, axis);
     }
 
-    private static List<ChartAnnotation> Annotations(IReadOnlyList<RunEventInfo> events, IReadOnlyList<MetricSample> metrics, XAxisKind axis) =>
+    internal static List<ChartAnnotation> Annotations(IReadOnlyList<RunEventInfo> events, IReadOnlyList<MetricSample> metrics, XAxisKind axis) =>
     [
         .. events
             .Where(e => e.Kind is "precision_switch" or "rollback" or "resume")

@@ -22,6 +22,14 @@ public static class Formatting
         { } d => string.Create(CultureInfo.InvariantCulture, $"{d.TotalSeconds:0}s"),
     };
 
+    /// <summary>Binary units: "812 MiB", "1.4 GiB".</summary>
+    public static string Bytes(long? bytes) => bytes switch
+    {
+        null => "—",
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes.Value / (double)(1L << 30):0.0} GiB"),
+        { } b => string.Create(CultureInfo.InvariantCulture, $"{b / (double)(1L << 20):0} MiB"),
+    };
+
     public static string Time(DateTimeOffset? time) =>
         time?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "—";
 }

@@ -13,4 +13,7 @@ public interface IRunQueries
     IReadOnlyList<EvaluationSample> GetEvaluations(string runId);
 
     IReadOnlyList<RunEventInfo> GetEvents(string runId);
+
+    /// <summary>The run's activation-headroom measurements, in step order.</summary>
+    IReadOnlyList<HeadroomSample> GetHeadroom(string runId);
 }

@@ -71,7 +71,7 @@ public sealed record RunEventInfo(
     string Message,
     IReadOnlyDictionary<string, string> Details);
 
-/// <summary>What a live page receives: new metrics, an event, or a changed summary.</summary>
+/// <summary>What a live page receives: new metrics, an event, a changed summary, or a headroom measurement.</summary>
 public abstract record RunUpdate(string RunId)
 {
     public sealed record Metrics(string RunId, IReadOnlyList<MetricSample> Samples) : RunUpdate(RunId);
@@ -81,4 +81,6 @@ public abstract record RunUpdate(string RunId)
     public sealed record Happened(string RunId, RunEventInfo Info) : RunUpdate(RunId);
 
     public sealed record Summary(string RunId, RunSummary Run) : RunUpdate(RunId);
+
+    public sealed record Headroom(string RunId, HeadroomSample Sample) : RunUpdate(RunId);
 }

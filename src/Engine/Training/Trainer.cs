@@ -211,6 +211,7 @@ public sealed class Trainer : IDisposable
             TokensPerSecond = result.Tokens / Math.Max(stepTime.TotalSeconds, 1e-9),
             ElapsedSeconds = _clock.Elapsed.TotalSeconds,
             Skipped = _session.Skipped,
+            Headroom = result.Headroom,
         });
     }
 

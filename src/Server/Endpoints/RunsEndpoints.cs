@@ -21,6 +21,8 @@ public static class RunsEndpoints
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvaluations(id)));
         runs.MapGet("/{id}/events", (string id, IRunQueries store) =>
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetEvents(id)));
+        runs.MapGet("/{id}/headroom", (string id, IRunQueries store) =>
+            store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetHeadroom(id)));
         runs.MapPost("/", async (HttpContext context, IRunLauncher launcher) =>
         {
             var body = await JsonBody.ReadAsync<RunRequest>(context);

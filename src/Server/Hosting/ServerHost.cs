@@ -4,6 +4,7 @@ using NanoVlm.Client;
 using NanoVlm.Server.Access;
 using NanoVlm.Server.Endpoints;
 using NanoVlm.Server.Live;
+using NanoVlm.Server.Monitoring;
 using NanoVlm.Server.Playground;
 using NanoVlm.Server.Runs;
 using NanoVlm.Server.Services;
@@ -31,6 +32,7 @@ public static class ServerHost
         builder.Services.AddLiveUpdates();
         builder.Services.AddInference(builder.Configuration);
         builder.Services.AddTrainingRuns();
+        builder.Services.AddMonitoring();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options =>
         {

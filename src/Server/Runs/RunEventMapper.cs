@@ -15,6 +15,15 @@ public static class RunEventMapper
             e.LossScale ?? 1.0, e.TokensPerSecond, e.Precision, skippedThisStep);
     }
 
+    /// <summary>The step's per-module headroom when the step measured it, else null.</summary>
+    public static HeadroomSample? ToHeadroom(MetricsEvent e, double warnFactor)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Headroom is { Count: > 0 } modules
+            ? new HeadroomSample(e.Step, warnFactor, [.. modules.Select(m => new ModuleHeadroomInfo(m.Module, m.MaxAbs, m.Fp16Headroom))])
+            : null;
+    }
+
     /// <summary>Alerts, precision switches, rollbacks, checkpoints and state changes as run events; null for metrics and evaluations.</summary>
     public static RunEventInfo? ToEvent(string runId, TrainingEvent trainingEvent) => trainingEvent switch
     {

@@ -33,7 +33,7 @@ public static class RunRequestBounds
         CheckRate(request.LrLanguage, nameof(RunRequest.LrLanguage), add);
         if (!double.IsFinite(request.WarmupFraction) || request.WarmupFraction is < 0 or >= 1)
             add(nameof(RunRequest.WarmupFraction), "Warmup is a fraction of the steps, from 0 up to (not including) 1.");
-        if (request.EvalInterval is < 1 or > MaxSteps) add(nameof(RunRequest.EvalInterval), "Evaluate every N steps, with N between 1 and 10,000,000.");
+        if (request.EvalInterval is < 0 or > MaxSteps) add(nameof(RunRequest.EvalInterval), "Evaluate every N steps, with N between 1 and 10,000,000, or 0 to never evaluate.");
         if (request.CheckpointInterval is < 1 or > MaxSteps) add(nameof(RunRequest.CheckpointInterval), "Checkpoint every N steps, with N between 1 and 10,000,000.");
         if (request.Seed < 0) add(nameof(RunRequest.Seed), "The seed must be 0 or positive.");
         if (request.NanPolicy is not null and not ("stop" or "skip" or "recover")) add(nameof(RunRequest.NanPolicy), "NaN policy is stop, skip or recover.");

@@ -109,7 +109,7 @@ public sealed partial class TrainingRunService(
         }
 
         using var files = new RunFiles(folder, execution.Config, tensorBoard: false);
-        var recorder = new Recorder(this, runId);
+        var recorder = new Recorder(this, runId, execution.Config.HeadroomWarnFactor);
         var options = new TrainerOptions
         {
             CheckpointDirectory = Path.Combine(folder, RunFiles.CheckpointsFolder),
@@ -163,7 +163,7 @@ public sealed partial class TrainingRunService(
     }
 
     /// <summary>Turns one run's events into storage and live updates; called on the training thread.</summary>
-    private sealed class Recorder(TrainingRunService service, string runId)
+    private sealed class Recorder(TrainingRunService service, string runId, double headroomWarnFactor)
     {
         private int _skipped;
         private DateTime _lastSummary = DateTime.MinValue;
@@ -177,6 +177,12 @@ public sealed partial class TrainingRunService(
                     _skipped = m.Skipped;
                     service.Metrics.Enqueue(runId, [sample]);
                     service.Publisher.Publish(new RunUpdate.Metrics(runId, [sample]));
+                    if (RunEventMapper.ToHeadroom(m, headroomWarnFactor) is { } headroom)
+                    {
+                        // A few per run (every headroom_interval steps): written straight away, not batched.
+                        service.Store.AppendHeadroom(runId, headroom);
+                        service.Publisher.Publish(new RunUpdate.Headroom(runId, headroom));
+                    }
                     if (DateTime.UtcNow - _lastSummary > SummaryInterval)
                     {
                         _lastSummary = DateTime.UtcNow;

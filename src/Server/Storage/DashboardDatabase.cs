@@ -25,6 +25,7 @@ public sealed class DashboardDatabase : IDisposable
         Metrics = _database.GetCollection<MetricDocument>("metrics");
         Evaluations = _database.GetCollection<EvaluationDocument>("evaluations");
         Events = _database.GetCollection<EventDocument>("events");
+        Headroom = _database.GetCollection<HeadroomDocument>("headroom");
         Playground = _database.GetCollection<PlaygroundDocument>("playground");
         Models = _database.GetCollection<RegisteredModelDocument>("models");
         BatchEvaluations = _database.GetCollection<BatchEvaluationDocument>("batch_evaluations");
@@ -34,6 +35,7 @@ public sealed class DashboardDatabase : IDisposable
         Evaluations.EnsureIndex(e => e.RunId);
         Events.EnsureIndex(e => e.RunId);
         BatchQuestions.EnsureIndex(q => q.EvaluationId);
+        Headroom.EnsureIndex(h => h.RunId);
     }
 
     public string Path { get; }
@@ -45,6 +47,8 @@ public sealed class DashboardDatabase : IDisposable
     public ILiteCollection<EvaluationDocument> Evaluations { get; }
 
     public ILiteCollection<EventDocument> Events { get; }
+
+    public ILiteCollection<HeadroomDocument> Headroom { get; }
 
     public ILiteCollection<PlaygroundDocument> Playground { get; }
 

@@ -22,6 +22,9 @@ public sealed class RunStore(DashboardDatabase database) : IRunQueries
     public IReadOnlyList<RunEventInfo> GetEvents(string runId) =>
         [.. database.Events.Find(e => e.RunId == runId).OrderBy(e => e.Time).Select(e => e.ToInfo())];
 
+    public IReadOnlyList<HeadroomSample> GetHeadroom(string runId) =>
+        [.. database.Headroom.Find(h => h.RunId == runId).OrderBy(h => h.Step).Select(h => h.ToSample())];
+
     public void Upsert(RunDocument run) => database.Runs.Upsert(run);
 
     /// <summary>Applies <paramref name="change"/> to the stored run and saves it; returns the new summary.</summary>
@@ -40,15 +43,18 @@ public sealed class RunStore(DashboardDatabase database) : IRunQueries
 
     public void AppendMetrics(IEnumerable<MetricDocument> metrics) => database.Metrics.InsertBulk(metrics);
 
-    /// <summary>Drops metrics and evaluations after <paramref name="step"/> (a rollback or resume continues from there).</summary>
+    /// <summary>Drops metrics, evaluations and headroom measurements after <paramref name="step"/> (a rollback or resume continues from there).</summary>
     public void DeleteMetricsAfter(string runId, long step)
     {
         database.Metrics.DeleteMany(m => m.RunId == runId && m.Step > step);
         database.Evaluations.DeleteMany(e => e.RunId == runId && e.Step > step);
+        database.Headroom.DeleteMany(h => h.RunId == runId && h.Step > step);
     }
 
     public void AppendEvaluation(string runId, EvaluationSample sample) =>
         database.Evaluations.Insert(new EvaluationDocument { RunId = runId, Step = sample.Step, Loss = sample.Loss, Anls = sample.Anls });
+
+    public void AppendHeadroom(string runId, HeadroomSample sample) => database.Headroom.Insert(HeadroomDocument.From(runId, sample));
 
     public void AppendEvent(RunEventInfo info) => database.Events.Insert(EventDocument.From(info));
 

@@ -48,6 +48,14 @@ public sealed record MetricsEvent : TrainingEvent
 
     /// <summary>Updates dropped so far (loss-scale overflows and skipped failures).</summary>
     [JsonPropertyName("skipped")] public required int Skipped { get; init; }
+
+    /// <summary>
+    /// Every observed module's fp16 headroom, largest |activation| first, on the steps that measured it (every
+    /// <c>headroom_interval</c> steps or on request); null on the others.
+    /// </summary>
+    [JsonPropertyName("headroom")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ModuleHeadroom>? Headroom { get; init; }
 }
 
 /// <summary>Kinds of <see cref="AlertEvent"/>.</summary>

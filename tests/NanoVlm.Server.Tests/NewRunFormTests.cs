@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Bunit;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using NanoVlm.Client.Pages;
+using NanoVlm.Client.Runs;
+using NanoVlm.Client.Services;
+
+namespace NanoVlm.Server.Tests;
+
+/// <summary>
+/// The New run form rendered with bUnit against the server's real launcher (its validation and estimate are the
+/// server's): every bad value gets a message under its field, Start is disabled until they are fixed, and a bad
+/// JSON import says what is wrong.
+/// </summary>
+public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDisposable
+{
+    private readonly BunitContext _context = new();
+
+    public NewRunFormTests(DashboardFactory factory)
+    {
+        _context.JSInterop.Mode = JSRuntimeMode.Loose;
+        _context.Services.AddMudServices();
+        _context.Services.AddSingleton(factory.Services.GetRequiredService<IRunLauncher>());
+    }
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    [Fact]
+    public void TheDefaultsAreValidAndCanStart()
+    {
+        var page = _context.Render<NewRun>();
+        Assert.False(StartDisabled(page));
+        Assert.Empty(page.FindAll(".mud-input-error"));
+        Assert.Contains("Every image of this data fits max_length", page.Find("[data-testid=estimate]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Batch size", "0", "Batch size must be between 1 and 1024.")]
+    [InlineData("Gradient accumulation", "0", "Gradient accumulation must be between 1 and 1024.")]
+    [InlineData("Steps", "0", "Steps must be between 1 and 10,000,000.")]
+    [InlineData("Evaluate every (steps)", "-1", "Evaluate every N ≥ 1 steps, or 0 to never evaluate.")]
+    [InlineData("Seed", "-3", "The seed must be 0 or positive.")]
+    public void ABadWholeNumberGetsItsMessageAndDisablesStart(string label, string value, string message) =>
+        ABadValueGetsItsMessageAndDisablesStart<int>(label, value, message);
+
+    [Theory]
+    [InlineData("LR language", "-0.001", "A learning rate is between 0 (frozen) and 1.")]
+    [InlineData("LR projector", "3", "A learning rate is between 0 (frozen) and 1.")]
+    [InlineData("Warmup (fraction)", "1.5", "Warmup is a fraction of the steps, from 0 up to (not including) 1.")]
+    public void ABadFractionGetsItsMessageAndDisablesStart(string label, string value, string message) =>
+        ABadValueGetsItsMessageAndDisablesStart<double>(label, value, message);
+
+    [Fact]
+    public void AMaxLengthShorterThanTheImageTokensIsRefusedUnderItsField()
+    {
+        var page = _context.Render<NewRun>();
+        var maxLength = Field<int>(page, "Max length");
+        maxLength.Find("input").Change("16");
+
+        Assert.Contains("image tokens, max_length is 16", ErrorOf(maxLength), StringComparison.Ordinal);
+        Assert.Contains("max_length is 16", page.Find("[data-testid=max-length-problem]").TextContent, StringComparison.Ordinal);
+        Assert.True(StartDisabled(page));
+    }
+
+    [Fact]
+    public void ImportingABrokenFileSaysWhyAndKeepsTheForm()
+    {
+        var page = _context.Render<NewRun>();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("{ \"batch_size\": 4, ", "broken.json"));
+
+        page.WaitForAssertion(() => Assert.Contains("broken.json is not a run configuration", page.Find("[data-testid=import-error]").TextContent, StringComparison.Ordinal));
+        Assert.Contains(_context.Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => s.Message?.Contains("broken.json", StringComparison.Ordinal) == true);
+        Assert.False(StartDisabled(page));
+        Assert.Equal("8", Field<int>(page, "Batch size").Find("input").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void ImportingAFileWithAnUnknownFieldNamesTheField()
+    {
+        var page = _context.Render<NewRun>();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("{ \"batch\": 4 }", "typo.json"));
+        page.WaitForAssertion(() => Assert.Contains("batch", page.Find("[data-testid=import-error]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ImportingBadValuesShowsTheirMessagesAndDisablesStart()
+    {
+        var launcher = _context.Services.GetRequiredService<IRunLauncher>();
+        var json = JsonSerializer.Serialize(launcher.DefaultsFor("tiny") with { BatchSize = 0, WarmupFraction = 2 }, RunRequestJson.Options);
+        var page = _context.Render<NewRun>();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(json, "bad-values.json"));
+
+        page.WaitForAssertion(() => Assert.True(StartDisabled(page)));
+        Assert.Contains("Batch size must be between 1 and 1024.", ErrorOf(Field<int>(page, "Batch size")), StringComparison.Ordinal);
+        Assert.Contains("Warmup is a fraction", ErrorOf(Field<double>(page, "Warmup (fraction)")), StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=import-error]"));
+    }
+
+    private void ABadValueGetsItsMessageAndDisablesStart<T>(string label, string value, string message)
+    {
+        var page = _context.Render<NewRun>();
+        var field = Field<T>(page, label);
+        var good = field.Find("input").GetAttribute("value") ?? "";
+        field.Find("input").Change(value);
+
+        Assert.Equal(message, ErrorOf(field));
+        Assert.True(StartDisabled(page));
+
+        // Fixing the value clears the message and enables Start again.
+        field.Find("input").Change(good);
+        Assert.Empty(page.FindAll(".mud-input-error"));
+        Assert.False(StartDisabled(page));
+    }
+
+    private static IRenderedComponent<MudNumericField<T>> Field<T>(IRenderedComponent<NewRun> page, string label) =>
+        page.FindComponents<MudNumericField<T>>().Single(f => f.Instance.Label == label);
+
+    private static string ErrorOf<T>(IRenderedComponent<MudNumericField<T>> field) =>
+        field.FindAll(".mud-input-helper-text.mud-input-error").SingleOrDefault()?.TextContent.Trim() ?? "(no message)";
+
+    private static bool StartDisabled(IRenderedComponent<NewRun> page) => page.Find("[data-testid=start-run]").HasAttribute("disabled");
+}
