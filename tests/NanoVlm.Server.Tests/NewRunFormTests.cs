@@ -41,7 +41,7 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
     [InlineData("Batch size", "0", "Batch size must be between 1 and 1024.")]
     [InlineData("Gradient accumulation", "0", "Gradient accumulation must be between 1 and 1024.")]
     [InlineData("Steps", "0", "Steps must be between 1 and 10,000,000.")]
-    [InlineData("Evaluate every (steps)", "-1", "Evaluate every N ≥ 1 steps, or 0 to never evaluate.")]
+    [InlineData("Evaluate every (steps)", "-1", "Evaluate every N steps, with N between 1 and 10,000,000, or 0 to never evaluate.")]
     [InlineData("Seed", "-3", "The seed must be 0 or positive.")]
     public void ABadWholeNumberGetsItsMessageAndDisablesStart(string label, string value, string message) =>
         ABadValueGetsItsMessageAndDisablesStart<int>(label, value, message);
