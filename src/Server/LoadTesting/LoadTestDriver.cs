@@ -60,6 +60,7 @@ public sealed class LoadTestDriver(Uri baseAddress, int viewers, int pollers, Ti
         var questionTimes = new ConcurrentBag<double>();
         var questions = Task.Run(() => AskRepeatedlyAsync(http, questionTimes, stop.Token), CancellationToken.None);
 
+        await WaitForFirstStepAsync(http, runId, cancellationToken);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < duration && !cancellationToken.IsCancellationRequested)
         {
@@ -91,8 +92,18 @@ public sealed class LoadTestDriver(Uri baseAddress, int viewers, int pollers, Ti
     private static async Task<(double TokensPerSecond, long Steps, bool Contiguous)> TrainAsync(HttpClient http, string name, TimeSpan length, CancellationToken cancellationToken)
     {
         var runId = (await StartRunAsync(http, name, cancellationToken)).Id;
+        await WaitForFirstStepAsync(http, runId, cancellationToken);
         await Task.Delay(length, cancellationToken);
         return await StopAndMeasureAsync(http, runId, cancellationToken);
+    }
+
+    /// <summary>Data preparation, model creation and the step-0 evaluation take a while on a busy machine; the measured time starts after them.</summary>
+    private static async Task WaitForFirstStepAsync(HttpClient http, string runId, CancellationToken cancellationToken)
+    {
+        while ((await http.GetFromJsonAsync<List<MetricSample>>(new Uri($"/api/runs/{runId}/metrics", UriKind.Relative), Json, cancellationToken))!.Count == 0)
+        {
+            await Task.Delay(250, cancellationToken);
+        }
     }
 
     /// <summary>Cancels the run, waits until it has stopped, and measures tokens/s from its stored metrics (first step excluded: it holds start-up).</summary>
