@@ -57,10 +57,25 @@ public sealed class RunFiles : ITrainingEventSink, IDisposable
     /// <summary>Why TensorBoard files are not written, if they are not.</summary>
     public string? TensorBoardProblem { get; private set; }
 
+    /// <summary>Why the run's log files stopped being written (disk full, folder gone), if they did.</summary>
+    public string? WriteProblem { get; private set; }
+
     public void Publish(TrainingEvent trainingEvent)
     {
-        var line = JsonSerializer.Serialize(trainingEvent, Json);
-        (trainingEvent is MetricsEvent ? _metrics : _events).WriteLine(line);
+        if (WriteProblem is null)
+        {
+            var line = JsonSerializer.Serialize(trainingEvent, Json);
+            try
+            {
+                (trainingEvent is MetricsEvent ? _metrics : _events).WriteLine(line);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // Stop appending rather than fail on every event: the lines already written stay as they are, and the
+                // next checkpoint write on the same disk stops the run with an explanation.
+                WriteProblem = e.Message;
+            }
+        }
         WriteScalars(trainingEvent);
     }
 
@@ -94,8 +109,21 @@ public sealed class RunFiles : ITrainingEventSink, IDisposable
 
     public void Dispose()
     {
-        _metrics.Dispose();
-        _events.Dispose();
+        DisposeQuietly(_metrics);
+        DisposeQuietly(_events);
         (_tensorBoard as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Closing flushes; on a full disk that fails, and a run's end must still be recorded.</summary>
+    private void DisposeQuietly(StreamWriter writer)
+    {
+        try
+        {
+            writer.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteProblem ??= e.Message;
+        }
     }
 }

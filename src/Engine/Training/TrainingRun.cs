@@ -84,7 +84,8 @@ public sealed class TrainingRun : IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var reason = $"{e.GetType().Name}: {e.Message}";
+            // A failed checkpoint write already explains itself (folder, reason, fix); other failures name their type.
+            var reason = e is Checkpoints.CheckpointWriteException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             _hub.Publish(new StateChangedEvent { Step = _step, State = TrainingState.Failed, Reason = reason });
             outcome = new TrainingOutcome(TrainingState.Failed, _step, reason, null, null);
         }

@@ -5,8 +5,12 @@ using NanoVlm.Server.Storage;
 
 namespace NanoVlm.Server.Runs;
 
-/// <summary>On start-up, every recorded run's checkpoints become selectable in the playground again.</summary>
-public sealed class RunCheckpointsRegistrar(RunStore store, ModelCatalog catalog) : IHostedService
+/// <summary>
+/// On start-up, every recorded run's checkpoints become selectable in the playground again, and what a killed
+/// process left of an unfinished checkpoint write (hidden staging folders, never listed) is removed. No run is
+/// training yet at this point, so nothing being written can be mistaken for a leftover.
+/// </summary>
+public sealed partial class RunCheckpointsRegistrar(RunStore store, ModelCatalog catalog, ILogger<RunCheckpointsRegistrar> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -18,7 +22,19 @@ public sealed class RunCheckpointsRegistrar(RunStore store, ModelCatalog catalog
             {
                 continue;
             }
-            foreach (var checkpoint in new CheckpointStore(directory).List())
+            var checkpoints = new CheckpointStore(directory);
+            try
+            {
+                if (checkpoints.RemoveAbandonedWrites() is { Count: > 0 } removed)
+                {
+                    LogLeftoversRemoved(logger, run.Id, removed);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogLeftoversKept(logger, run.Id, e.Message);
+            }
+            foreach (var checkpoint in checkpoints.List())
             {
                 try
                 {
@@ -34,4 +50,10 @@ public sealed class RunCheckpointsRegistrar(RunStore store, ModelCatalog catalog
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: removed the leftovers of interrupted checkpoint writes: {Folders}")]
+    private static partial void LogLeftoversRemoved(ILogger logger, string runId, IReadOnlyList<string> folders);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: could not remove the leftovers of interrupted checkpoint writes ({Reason}); they are ignored")]
+    private static partial void LogLeftoversKept(ILogger logger, string runId, string reason);
 }

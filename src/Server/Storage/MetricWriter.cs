@@ -6,9 +6,10 @@ namespace NanoVlm.Server.Storage;
 
 /// <summary>
 /// Writes metrics to LiteDB in batches, at most <see cref="MaxDelay"/> behind the engine: one insert per batch
-/// instead of one per step (100k single inserts take seconds; batches take milliseconds).
+/// instead of one per step (100k single inserts take seconds; batches take milliseconds). A failed write (disk full)
+/// is logged and that batch dropped; the writer keeps going, so the server keeps serving.
 /// </summary>
-public sealed class MetricWriter(RunStore store) : BackgroundService
+public sealed partial class MetricWriter(RunStore store, ILogger<MetricWriter> logger) : BackgroundService
 {
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(250);
     private const int MaxBatch = 1000;
@@ -57,13 +58,13 @@ public sealed class MetricWriter(RunStore store) : BackgroundService
                         batch.Add(metric);
                         if (batch.Count == MaxBatch)
                         {
-                            store.AppendMetrics(batch);
+                            Write(batch);
                             batch.Clear();
                         }
                     }
                     if (batch.Count > 0)
                     {
-                        store.AppendMetrics(batch);
+                        Write(batch);
                     }
                 }
             }
@@ -73,4 +74,20 @@ public sealed class MetricWriter(RunStore store) : BackgroundService
         }
         Flush();
     }
+
+    private void Write(List<MetricDocument> batch)
+    {
+        try
+        {
+            store.AppendMetrics(batch);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            // Without this catch the background service would fault and stop the whole server.
+            LogWriteFailed(logger, e, batch.Count, batch[0].RunId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store {Count} metric(s) of run {RunId}; check free space and permissions of the data folder")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count, string runId);
 }

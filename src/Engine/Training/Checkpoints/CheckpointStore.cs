@@ -71,25 +71,34 @@ public sealed class CheckpointStore
     /// <summary>Writes a checkpoint atomically and returns where it is.</summary>
     public CheckpointInfo Save(VisionLanguageModel model, AdamW optimizer, TrainerState state)
     {
-        RemoveAbandonedStaging();
+        ArgumentNullException.ThrowIfNull(state);
         var name = NameFor(state.Step);
         var target = System.IO.Path.Combine(Directory, name);
         var staging = System.IO.Path.Combine(Directory, $".{name}.partial-{Guid.NewGuid():N}");
         try
         {
-            NanoVlmCheckpoint.Save(model, staging);
-            using (var scope = NewDisposeScope())
+            try
             {
-                SafeTensors.Save(System.IO.Path.Combine(staging, OptimizerFileName), optimizer.ExportState(),
-                    new Dictionary<string, string> { ["format"] = "nanovlm-web-adamw" });
+                RemoveAbandonedWrites();
+                NanoVlmCheckpoint.Save(model, staging);
+                using (var scope = NewDisposeScope())
+                {
+                    SafeTensors.Save(System.IO.Path.Combine(staging, OptimizerFileName), optimizer.ExportState(),
+                        new Dictionary<string, string> { ["format"] = "nanovlm-web-adamw" });
+                }
+                WriteDurably(System.IO.Path.Combine(staging, StateFileName), JsonSerializer.Serialize(state, Json));
             }
-            WriteDurably(System.IO.Path.Combine(staging, StateFileName), JsonSerializer.Serialize(state, Json));
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk or a folder that became unwritable: say where, why, and that nothing written is lost.
+                throw new CheckpointWriteException(name, Directory, LatestOrNull()?.Name, e);
+            }
             BeforeCommit?.Invoke(staging);
             Commit(staging, target);
         }
         finally
         {
-            if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
+            RemoveQuietly(staging);
         }
         return new CheckpointInfo(name, target, state.Step);
     }
@@ -128,10 +137,43 @@ public sealed class CheckpointStore
         return removed;
     }
 
-    private void RemoveAbandonedStaging()
+    /// <summary>
+    /// Deletes what interrupted writes left behind (hidden <c>.step_*</c> staging and replaced folders of a process
+    /// killed mid-write). Only call it when no checkpoint of this folder is being written: on start-up, or before a save.
+    /// </summary>
+    public IReadOnlyList<string> RemoveAbandonedWrites()
     {
+        var removed = new List<string>();
         foreach (var abandoned in System.IO.Directory.EnumerateDirectories(Directory, "." + Prefix + "*"))
+        {
             System.IO.Directory.Delete(abandoned, recursive: true);
+            removed.Add(System.IO.Path.GetFileName(abandoned));
+        }
+        return removed;
+    }
+
+    private CheckpointInfo? LatestOrNull()
+    {
+        try
+        {
+            return Latest;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void RemoveQuietly(string staging)
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for RemoveAbandonedWrites: it is hidden and never listed, and the original error matters more.
+        }
     }
 
     private static void Commit(string staging, string target)
