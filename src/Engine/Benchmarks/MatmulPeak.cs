@@ -27,15 +27,40 @@ public static class MatmulPeak
 
     private static double Gflops(ScalarType dtype, int size, int repeats)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        using var product = new SquareProduct(dtype, size);
+        return product.Gflops(Measure.MedianMilliseconds(product.Run, warmups: 2, repeats: repeats));
+    }
+}
+
+/// <summary>One n×n by n×n product in a precision, ready to be timed (alone or between other work).</summary>
+public sealed class SquareProduct : IDisposable
+{
+    private readonly Tensor _a;
+    private readonly Tensor _b;
+
+    public SquareProduct(ScalarType dtype, int size)
+    {
+        Size = size;
         var generator = new Generator(7);
-        var a = randn([size, size], generator: generator).to(dtype);                 // [n, n]
-        var b = randn([size, size], generator: generator).to(dtype);                 // [n, n]
-        var milliseconds = Measure.MedianMilliseconds(() =>
-        {
-            using var product = a.matmul(b);                                         // [n, n]
-        }, warmups: 2, repeats: repeats);
-        return 2.0 * size * size * size / (milliseconds / 1000) / 1e9;
+        using var a = randn([size, size], generator: generator);
+        using var b = randn([size, size], generator: generator);
+        _a = a.to(dtype);                                                            // [n, n]
+        _b = b.to(dtype);                                                            // [n, n]
+    }
+
+    public int Size { get; }
+
+    public void Run()
+    {
+        using var noGrad = no_grad();
+        using var product = _a.matmul(_b);                                          // [n, n]
+    }
+
+    public double Gflops(double milliseconds) => 2.0 * Size * Size * Size / (milliseconds / 1000) / 1e9;
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        _b.Dispose();
     }
 }

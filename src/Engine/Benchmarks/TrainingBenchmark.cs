@@ -20,6 +20,8 @@ namespace NanoVlm.Engine.Benchmarks;
 /// <param name="ModelGflopsPerStep">see <see cref="ModelFlops"/></param>
 /// <param name="Mfu">model FLOPs per second over the matrix-multiply peak of this precision</param>
 /// <param name="MfuOfFp32Peak">the same over the fp32 peak (the yardstick for both precisions)</param>
+/// <param name="PeakFp32Gflops">the fp32 matrix-multiply peak timed between this row's steps (what its MFU divides by)</param>
+/// <param name="PeakBf16Gflops">the same in bf16</param>
 /// <param name="GuardCostPercent">what the guard adds to a step: check every step plus the probe amortised over its interval, in % of the unguarded step</param>
 /// <param name="HeadroomProbeCostPercent">what one probed step costs over a plain guarded step, in %</param>
 public sealed record TrainingFigures(
@@ -41,7 +43,9 @@ public sealed record TrainingFigures(
     double Mfu,
     double MfuOfFp32Peak,
     double GuardCostPercent,
-    double HeadroomProbeCostPercent);
+    double HeadroomProbeCostPercent,
+    double PeakFp32Gflops,
+    double PeakBf16Gflops);
 
 /// <summary>How much training work one measurement does.</summary>
 /// <param name="BatchSize">micro-batch; null keeps the preset's</param>
@@ -53,16 +57,15 @@ public sealed record TrainingWork(int? BatchSize, int Warmups, int Repeats);
 /// Times optimizer steps of a training preset in a precision: the guarded step the trainer runs, the same step with
 /// the headroom probe, and the step without the guard, measured in alternation on a few real <c>synthetic:easy</c>
 /// batches prepared up front (so the figures do not include drawing pages). Turns them into tokens/s, images/s and
-/// model FLOPs utilisation against the measured matrix-multiply peak.
+/// model FLOPs utilisation against the matrix-multiply peak timed between the steps.
 /// </summary>
 public static class TrainingBenchmark
 {
     private const int PreparedBatches = 4;
 
-    public static TrainingFigures Run(string preset, ComputePrecision precision, TrainingWork work, MatmulPeakFigures peak, int threads)
+    public static TrainingFigures Run(string preset, ComputePrecision precision, TrainingWork work, int matmulSize, int threads)
     {
         ArgumentNullException.ThrowIfNull(work);
-        ArgumentNullException.ThrowIfNull(peak);
         var presetConfig = TrainingPresets.Get(preset, VlmLoader.BuiltInBaseVocabSize);
         var config = presetConfig with
         {
@@ -79,20 +82,27 @@ public static class TrainingBenchmark
             using var network = new VisionLanguageModel(model);
             network.train();
             using var session = new TrainingSession(config, network, new ReplayedBatches(batches), precision, onCuda: false);
+            // The matrix-multiply peaks are timed between the steps, so that the MFU compares figures taken under the
+            // same load (the machine may be shared).
+            using var fp32Product = new SquareProduct(ScalarType.Float32, matmulSize);
+            using var bf16Product = new SquareProduct(ScalarType.BFloat16, matmulSize);
             var times = Measure.InterleavedMedianMilliseconds(
             [
                 () => UnguardedStep.Run(session),
                 () => GuardedStep(session, measureHeadroom: false),
                 () => GuardedStep(session, measureHeadroom: true),
+                fp32Product.Run,
+                bf16Product.Run,
             ], work.Warmups, work.Repeats);
             var (unguarded, guarded, probed) = (times[0], times[1], times[2]);
+            var (fp32Peak, bf16Peak) = (fp32Product.Gflops(times[3]), bf16Product.Gflops(times[4]));
 
             var (tokens, labelled, images) = Counts(batches);
             var flops = ModelFlops.TrainingStep(model, (long)Math.Round(tokens), (long)Math.Round(labelled), (long)Math.Round(images));
             var interval = Math.Max(1, config.HeadroomInterval);
             var guardedAmortised = guarded + (probed - guarded) / interval;
             var flopsPerSecond = flops / (guarded / 1000);
-            var ownPeak = precision == ComputePrecision.Bf16 ? peak.Bf16Gflops : peak.Fp32Gflops;
+            var ownPeak = precision == ComputePrecision.Bf16 ? bf16Peak : fp32Peak;
             return new TrainingFigures(
                 preset, precision.Label(), config.BatchSize, config.MaxLength, tokens, images,
                 StepMs: guarded,
@@ -105,9 +115,11 @@ public static class TrainingBenchmark
                 ModelGflopsPerStep: flops / 1e9,
                 ModelGflopsPerSecond: flopsPerSecond / 1e9,
                 Mfu: flopsPerSecond / 1e9 / ownPeak,
-                MfuOfFp32Peak: flopsPerSecond / 1e9 / peak.Fp32Gflops,
+                MfuOfFp32Peak: flopsPerSecond / 1e9 / fp32Peak,
                 GuardCostPercent: 100 * (guardedAmortised - unguarded) / unguarded,
-                HeadroomProbeCostPercent: 100 * (probed - guarded) / guarded);
+                HeadroomProbeCostPercent: 100 * (probed - guarded) / guarded,
+                PeakFp32Gflops: fp32Peak,
+                PeakBf16Gflops: bf16Peak);
         }
         finally
         {

@@ -61,7 +61,7 @@ public sealed class BenchVerb : IVerb
             foreach (var precision in Precisions())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var figures = TrainingBenchmark.Run(preset, precision, plan.TrainingWorkFor(preset), peak, threads);
+                var figures = TrainingBenchmark.Run(preset, precision, plan.TrainingWorkFor(preset), MatmulPeak.DefaultSize, threads);
                 training.Add(figures);
                 BenchTable.Training(output, figures);
             }
