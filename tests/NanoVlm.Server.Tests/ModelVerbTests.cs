@@ -65,19 +65,6 @@ public sealed class ModelVerbTests : IDisposable
     }
 
     [Fact]
-    public async Task BenchWritesGenerationFiguresAndChecksCacheAgainstRecomputation()
-    {
-        var json = Path.Combine(_folder, "bench.json");
-        var (code, output, _) = await Run("bench", "--quick", "--new-tokens", "4", "--json", json);
-        Assert.Equal(0, code);
-        Assert.Contains("speedup", output, StringComparison.Ordinal);
-        using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(json));
-        var tiny = Assert.Single(report.RootElement.GetProperty("generation").EnumerateArray());
-        Assert.True(tiny.GetProperty("identical_tokens").GetBoolean());
-        Assert.True(tiny.GetProperty("decode_tokens_per_second").GetDouble() > 0);
-    }
-
-    [Fact]
     public async Task MakeSyntheticThenInspectWithPreflightThenEval()
     {
         var data = Path.Combine(_folder, "synthetic");

@@ -16,40 +16,70 @@ public sealed record MemoryEstimate(
     public long TotalBytes => ParameterBytes + GradientBytes + OptimizerBytes + ActivationBytes + WorkspaceBytes;
 
     /// <summary>
-    /// The estimate for a configuration: float32 weights (master copies), float32 gradients and two AdamW moments for
-    /// trainable groups, the activations autograd keeps for one micro-batch (batch × length × width × depth, in the
-    /// compute precision's bytes where autocast holds them), and the largest transient (the loss's logits over the
-    /// labelled rows, and one layer's attention scores).
+    /// Labelled (answer) positions per row the estimate assumes for the loss: DocVQA and synthetic answers are a few
+    /// tokens per question and a few questions per page (synthetic:easy measures about 11 per row). Rows with long
+    /// answers need more: each labelled position costs about 5 × vocabulary × 4 bytes.
     /// </summary>
+    public const int LabelledPositionsPerRow = 16;
+
+    /// <summary>
+    /// The estimate for a configuration: float32 weights (master copies), float32 gradients and two AdamW moments for
+    /// trainable groups, the forward tensors of one micro-batch, and the backward's largest transients.
+    /// </summary>
+    /// <remarks>
+    /// The forward tensors are every tensor the forward pass creates, not only those autograd saves: the trainer runs
+    /// a step in one TorchSharp dispose scope, which holds each of them until the step ends (measured on <c>small</c>,
+    /// batch 8 × 128: 414 MiB for the decoder where autograd's saved tensors come to about 280). They are counted per
+    /// token and block from the model's code (see the comments below), float32 where the model computes in float32
+    /// (norms, rotary embedding, attention, residual stream, loss) and in the compute precision for the outputs of
+    /// linear layers, plus autocast's low-precision copies of the linear layers' inputs. The backward adds the
+    /// gradients and, at its peak, the tied embedding's dense gradient and the logits' gradient. Checked against the
+    /// measured peak by <c>bench</c> (docs/benchmarks.md).
+    /// </remarks>
     public static MemoryEstimate For(TrainingConfig config, ComputePrecision precision)
     {
+        ArgumentNullException.ThrowIfNull(config);
         var m = config.ResolveModel();
         var parameters = Model.ParameterCount.Of(m);
         long trainable = (config.LrMp > 0 ? parameters.ModalityProjector : 0)
                          + (config.LrVision > 0 ? parameters.VisionEncoder : 0)
                          + (config.LrLanguage > 0 ? parameters.Decoder : 0);
         long b = config.BatchSize, t = config.MaxLength;
-        long h = m.LmHiddenDim, inter = m.LmInterDim, kv = (long)m.LmHeadDim * m.LmNKvHeads, heads = m.LmNHeads;
-        var half = precision == ComputePrecision.Fp32 || precision == ComputePrecision.Fp16Emulated ? 4 : 2;
-        var emulationCopies = precision == ComputePrecision.Fp16Emulated ? 2 : 1; // rounded copies of linear inputs/outputs
+        long h = m.LmHiddenDim, inter = m.LmInterDim, kv = (long)m.LmHeadDim * m.LmNKvHeads, vocab = m.LmVocabSize;
+        const long f = 4; // float32
+        long c = precision is ComputePrecision.Bf16 or ComputePrecision.Fp16 ? 2 : 4;     // linear outputs
+        long cast = precision is ComputePrecision.Bf16 or ComputePrecision.Fp16 ? 2 : 0;  // autocast's copies of linear inputs
+        long rounded = precision == ComputePrecision.Fp16Emulated ? 2 : 1;               // emulation keeps a rounded copy of each linear output
 
-        // Decoder, per block and token: float32 residual/norm tensors, projections in the compute dtype, the SwiGLU
-        // intermediates (gate, silu, up, product), float32 q/k/v copies and the attention output.
-        long decoderPerToken = 4 * (4 * h)                                         // residual in, norm1 out, residual mid, norm2 out
-                               + half * emulationCopies * (2 * h + 2 * kv + 4 * inter + h) // q,k,v,out, gate/silu/up/product, down
-                               + 4 * (2 * h + 2 * kv + 2 * h);                     // float32 q/k/v (+rope) and attention output
-        long decoder = b * t * (decoderPerToken * m.LmNBlocks + 4 * 2 * h);        // + embeddings and final norm
-        long attentionScores = b * heads * t * t * 4;                             // one layer's transient scores (math SDPA)
+        // Decoder, per token and block. float32: RMSNorm's x², x·r and ·w twice (6h), rotary embedding of q and k
+        // (x·cos, the negated half, the concatenation, ·sin, the sum: 4.5 per element), the masked q, the K/V heads
+        // repeated for GQA (2h), the attention output and the two residual sums (3h): 16.5h + 4.5kv. In the compute
+        // precision: q, k, v, the attention output made contiguous, out_proj, and the SwiGLU's gate, silu, up, product
+        // and down: 4h + 2kv + 4·inter. Autocast copies the inputs of q/k/v, gate/up and the attention output (6h).
+        long decoderPerTokenBlock = f * (33 * h / 2 + 9 * kv / 2)
+                                    + c * rounded * (4 * h + 2 * kv + 4 * inter)
+                                    + cast * 6 * h;
+        long decoderPerToken = decoderPerTokenBlock * m.LmNBlocks + f * 5 * h;      // + embedding, image merge, final norm (3h)
+        long decoder = b * t * decoderPerToken;
 
-        // Vision, per image: patches × (block tensors) plus the projector.
+        // Vision, per patch and block: float32 LayerNorms and residual sums (4d); in the compute precision the fused
+        // qkv (3d), attention output, its contiguous copy, out_proj, fc2 (4d) and fc1 with its GELU (2·inter); autocast
+        // copies the inputs of qkv and fc1 (2d). Per patch once: patch embedding and position sum (2d), the pixel-shuffled
+        // copy (d), and the projector's output (h / s² per patch).
         long images = b;                                                            // one image per sample (the synthetic and DocVQA-style default)
         long patches = m.VitNumPatches + (m.VitClsFlag ? 1 : 0);
-        long d = m.VitHiddenDim, vInter = m.VitInterDim;
-        long visionPerPatch = 4 * (4 * d) + half * emulationCopies * (3 * d + d + 2 * vInter + d) + 4 * 3 * d;
-        long vision = config.LrVision > 0 || config.LrMp > 0 ? images * patches * (visionPerPatch * m.VitNBlocks + 4 * 2 * d) : 0;
+        long d = m.VitHiddenDim, vInter = m.VitInterDim, shuffle = (long)m.MpPixelShuffleFactor * m.MpPixelShuffleFactor;
+        long visionPerPatchBlock = f * 4 * d + c * rounded * (7 * d + 2 * vInter) + cast * 2 * d;
+        long visionPerPatch = visionPerPatchBlock * m.VitNBlocks + f * 3 * d + c * h / shuffle;
+        long vision = config.LrVision > 0 || config.LrMp > 0 ? images * patches * visionPerPatch : 0;
 
-        long labelledRows = b * Math.Max(8, t / 4);                                // logits only over labelled positions
-        long logits = labelledRows * m.LmVocabSize * 4 * 3;                       // logits, log-softmax, their gradient
+        // The loss: logits over the labelled positions only, float32 (a low-precision copy first under autocast), the
+        // log-softmax cross-entropy keeps, and the index-selected rows.
+        long labelled = b * Math.Min(t, LabelledPositionsPerRow);
+        long loss = labelled * vocab * (3 * f + cast);
+
+        // Backward peak: the tied embedding's dense gradient before it is added to the head's, and the logits' gradient.
+        long backward = vocab * h * f + labelled * vocab * 2 * f;
 
         return new MemoryEstimate(
             parameters.Total,
@@ -57,8 +87,8 @@ public sealed record MemoryEstimate(
             ParameterBytes: parameters.Total * 4,
             GradientBytes: trainable * 4,
             OptimizerBytes: trainable * 8,
-            ActivationBytes: decoder + vision,
-            WorkspaceBytes: Math.Max(logits, attentionScores));
+            ActivationBytes: decoder + vision + loss,
+            WorkspaceBytes: backward);
     }
 
     /// <summary>A few lines for <c>train --estimate</c>.</summary>
@@ -69,8 +99,8 @@ public sealed record MemoryEstimate(
         text.AppendLine(CultureInfo.InvariantCulture, $"parameters   {ParameterCount:N0} ({TrainableCount:N0} trainable)  {MiB(ParameterBytes)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"gradients    {MiB(GradientBytes)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"optimizer    {MiB(OptimizerBytes)} (AdamW moments, float32)");
-        text.AppendLine(CultureInfo.InvariantCulture, $"activations  {MiB(ActivationBytes)} (one micro-batch)");
-        text.AppendLine(CultureInfo.InvariantCulture, $"workspace    {MiB(WorkspaceBytes)} (largest transient)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"activations  {MiB(ActivationBytes)} (forward tensors of one micro-batch)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"workspace    {MiB(WorkspaceBytes)} (backward transients)");
         text.Append(CultureInfo.InvariantCulture, $"total        {MiB(TotalBytes)}");
         if (deviceBytes is { } available)
             text.Append(CultureInfo.InvariantCulture, $" of {MiB(available)} ({100.0 * TotalBytes / available:0.#}%)");

@@ -1,89 +1,120 @@
-using System.Globalization;
-using System.Text.Json;
-using NanoVlm.Client.Charts;
+using System.Diagnostics;
 using NanoVlm.Engine.Benchmarks;
-using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Runtime;
+using NanoVlm.Engine.Training;
+using NanoVlm.Server.Benchmarks;
 
 namespace NanoVlm.Server.Cli;
 
 /// <summary>
-/// `bench`: measures what users care about on this machine, as medians after warm-up, and prints a table
-/// (optionally JSON). Sections so far: the machine, and generation (KV cache against recomputation).
+/// `bench`: measures what users care about on this machine, each figure a median of repeated runs after warm-up,
+/// prints a table section by section and optionally writes the figures as JSON (docs/benchmarks.md). The sections:
+/// the machine, peak memory of a training run against the estimate (first, while the process is still small), the
+/// matrix-multiply peak, training speed and MFU, generation, the data path, and the dashboard path.
 /// </summary>
 public sealed class BenchVerb : IVerb
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public string Name => "bench";
 
-    public string Summary => "measure generation speed (KV cache vs recomputation) and chart rendering on this machine and print a table";
+    public string Summary => "measure training, generation, data and dashboard speeds and peak training memory on this machine, and print a table";
 
     public IReadOnlyList<VerbOption> Options { get; } =
     [
-        new("quick", null, "fewer repeats and only the tiny preset"),
-        new("json", "FILE", "also write the figures as JSON"),
-        new("new-tokens", "N", "tokens to generate per measurement (default 64)"),
+        new("quick", null, "fewer repeats and steps, one precision for the memory run: every figure in under 2 minutes"),
+        new("json", "FILE", "also write the figures as JSON (fields in docs/benchmarks.md)"),
+        new("new-tokens", "N", "tokens to generate per inference measurement (default 64)"),
         new("threads", "N", "intra-op threads (default: all cores)"),
+        new("batch-size", "B", "micro-batch of the training and memory runs (default: the presets')"),
+        new("repeats", "N", "timed repeats of every measurement (default: 3-9, by section and --quick)"),
     ];
-
-    private static double ChartRenderBenchmark(int repeats)
-    {
-        var steps = Enumerable.Range(1, 100_000).Select(i => (double)i).ToArray();
-        var losses = steps.Select(step => 2 + 8 / Math.Sqrt(step) + 0.05 * Math.Sin(step)).ToArray();
-        var model = new ChartModel("Train loss", "step", "loss",
-        [
-            new ChartSeries("raw", steps, losses, "#9fa8da"),
-            new ChartSeries("smoothed", steps, Smoothing.DebiasedEma(losses, 0.6), "#3949ab"),
-        ]);
-        return Measure.MedianMilliseconds(() => ChartRenderer.RenderSvg(model, 620, 280), warmups: 2, repeats: repeats);
-    }
 
     public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
     {
-        var quick = arguments.Has("quick");
-        var newTokens = arguments.GetInt("new-tokens", 2, 1024) ?? 64;
-        EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? 0);
-        var info = TorchRuntimeInfo.Detect(EngineDevice.Resolve("cpu"));
-        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"machine: {info.LogicalCores} logical cores, {info.Threads} threads, CPU flags {info.Cpu.Summary}, TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}"));
+        var clock = Stopwatch.StartNew();
+        var threads = EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? 0);
+        var machine = MachineFigures.Detect();
+        var autoPrecision = DeviceCapabilities.Detect(EngineDevice.Resolve("cpu")).Resolve(PrecisionMode.Auto, ModelPresets.Small());
+        var plan = BenchPlan.For(
+            arguments.Has("quick"), threads,
+            newTokens: arguments.GetInt("new-tokens", 2, 1024) ?? BenchTargets.KvCacheTargetTokens,
+            repeats: arguments.GetInt("repeats", 1, 1000),
+            batchSize: arguments.GetInt("batch-size", 1, 1024),
+            autoPrecision);
+        var output = console.Out;
+        BenchTable.Machine(output, machine);
 
-        var presets = quick ? new[] { ModelPresets.TinyName } : [ModelPresets.TinyName, ModelPresets.SmallName];
-        var results = new List<GenerationFigures>();
-        await console.Out.WriteLineAsync();
-        await console.Out.WriteLineAsync("generation (fp32, greedy, batch 1, one image)");
-        await console.Out.WriteLineAsync($"{"preset",-8} {"prompt",6} {"new",4} {"TTFT ms",8} {"decode tok/s",12} {"KV ms",8} {"recompute ms",12} {"speedup",8} {"same ids",8}");
-        foreach (var preset in presets)
+        // The engine's sections run synchronously on this thread: thread count, autocast and dispose scopes are per thread.
+        var memory = plan.MemoryPrecisions
+            .Select(precision => MemoryBenchmark.Run(plan.MemoryPreset, precision, plan.MemorySteps, plan.MemoryBatchSize, threads))
+            .ToArray();
+        BenchTable.Memory(output, memory);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var peak = MatmulPeak.Run(MatmulPeak.DefaultSize, plan.MatmulRepeats);
+        BenchTable.Matmul(output, peak, plan.MatmulRepeats);
+
+        BenchTable.TrainingHeader(output);
+        var training = new List<TrainingFigures>();
+        foreach (var preset in plan.TrainingPresets)
+        {
+            foreach (var precision in Precisions())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var figures = TrainingBenchmark.Run(preset, precision, plan.TrainingWorkFor(preset), MatmulPeak.DefaultSize, threads);
+                training.Add(figures);
+                BenchTable.Training(output, figures);
+            }
+        }
+
+        BenchTable.GenerationHeader(output);
+        var generation = new List<GenerationFigures>();
+        foreach (var preset in plan.GenerationPresets)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var config = ModelPresets.Get(preset, VlmLoader.BuiltInBaseVocabSize);
-            var figures = GenerationBenchmark.Run(preset, config, newTokens, repeats: quick ? 3 : 5);
-            results.Add(figures);
-            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{figures.Preset,-8} {figures.PromptTokens,6} {figures.NewTokens,4} {figures.MsToFirstToken,8:0.0} {figures.DecodeTokensPerSecond,12:0.0} {figures.KvCacheMilliseconds,8:0.0} {figures.RecomputeMilliseconds,12:0.0} {figures.Speedup,7:0.0}x {(figures.IdenticalTokens ? "yes" : "NO"),8}"));
+            var figures = GenerationBenchmark.Run(preset, ModelPresets.Get(preset, Engine.Inference.VlmLoader.BuiltInBaseVocabSize), plan.NewTokens, plan.GenerationRepeats);
+            generation.Add(figures);
+            BenchTable.Generation(output, figures);
         }
 
-        // The dashboard path: server time to render a long loss curve (what a run page does twice a second).
-        var chartMs = ChartRenderBenchmark(quick ? 5 : 11);
-        await console.Out.WriteLineAsync();
-        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"dashboard: render a 100,000-point loss chart to SVG: {chartMs:0.0} ms (median)"));
+        var data = DataBenchmark.Run(plan.Data);
+        BenchTable.Data(output, data);
 
-        var jsonPath = arguments.GetString("json");
-        if (jsonPath is not null)
+        var dashboard = new DashboardFigures(
+            plan.IngestMetrics,
+            await MetricIngestBenchmark.MedianMetricsPerSecondAsync(plan.IngestMetrics, plan.IngestRepeats, cancellationToken),
+            ChartRenderBenchmark.Points,
+            ChartRenderBenchmark.MedianMilliseconds(plan.ChartRepeats));
+        BenchTable.Dashboard(output, dashboard);
+
+        var targets = BenchTargets.Check(machine, [.. training], [.. generation], memory);
+        var loadAtEnd = MachineFigures.LoadAverage().OneMinute;
+        BenchTable.Targets(output, targets, clock.Elapsed.TotalSeconds, loadAtEnd);
+
+        if (arguments.GetString("json") is { } jsonPath)
         {
-            var report = new
-            {
-                Machine = new { info.LogicalCores, info.Threads, CpuFlags = info.Cpu.Summary, TorchSharp = info.TorchSharpVersion, LibTorch = info.LibTorchVersion },
-                Dashboard = new { Chart100kRenderMs = chartMs },
-                Generation = results.Select(r => new
-                {
-                    r.Preset, r.PromptTokens, r.NewTokens, TtftMs = r.MsToFirstToken, r.DecodeTokensPerSecond,
-                    KvCacheMs = r.KvCacheMilliseconds, RecomputeMs = r.RecomputeMilliseconds, r.Speedup, r.IdenticalTokens,
-                }),
-            };
-            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, Json), cancellationToken);
+            var report = new BenchReport(
+                Command: CommandText(arguments), plan.Quick, DateTime.UtcNow, clock.Elapsed.TotalSeconds,
+                machine, loadAtEnd, memory, peak, [.. training], [.. generation], data, dashboard, targets);
+            await File.WriteAllTextAsync(jsonPath, report.ToJson(), cancellationToken);
         }
-        return results.All(r => r.IdenticalTokens) ? CommandLine.Success : CommandLine.Failure;
+        // Figures are reported, not judged; only a broken measurement fails the verb.
+        return generation.All(g => g.IdenticalTokens) ? CommandLine.Success : CommandLine.Failure;
     }
+
+    /// <summary>The command line that produced a report, for the record.</summary>
+    private static string CommandText(VerbArguments arguments)
+    {
+        var words = new List<string> { "bench" };
+        if (arguments.Has("quick")) words.Add("--quick");
+        foreach (var option in new[] { "new-tokens", "threads", "batch-size", "repeats" })
+        {
+            if (arguments.GetString(option) is { } value) words.Add($"--{option} {value}");
+        }
+        return string.Join(' ', words);
+    }
+
+    /// <summary>fp32 always; bf16 where libtorch's autocast is reachable (it is emulated, and slow, without avx512_bf16).</summary>
+    private static ComputePrecision[] Precisions() =>
+        LibTorchAutocast.TryGet(out _) is null ? [ComputePrecision.Fp32] : [ComputePrecision.Fp32, ComputePrecision.Bf16];
 }

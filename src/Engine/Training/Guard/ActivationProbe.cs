@@ -36,7 +36,8 @@ public sealed class ActivationProbe : IDisposable
             removers.Add(observed.register_forward_hook((_, input, output) =>
             {
                 using var noGrad = no_grad();
-                _calls.Add((moduleName, MaxAbs(input), MaxAbs(output), output.detach().isfinite().all()));
+                var outputMax = MaxAbs(output);
+                _calls.Add((moduleName, MaxAbs(input), outputMax, outputMax.isfinite())); // max |a| is finite exactly when every value is
                 return output;
             }).remove);
         }
@@ -66,7 +67,15 @@ public sealed class ActivationProbe : IDisposable
 
     public void Dispose() => _hooks.Dispose();
 
-    private static Tensor MaxAbs(Tensor t) => t.numel() == 0
-        ? zeros(1, dtype: ScalarType.Float32, device: t.device).squeeze()
-        : t.detach().abs().max().to(ScalarType.Float32);
+    /// <summary>
+    /// max |t| from the largest and smallest value: two reductions and no full-size temporary (an <c>abs()</c> copy of
+    /// every module's input and output would stay alive in the step's dispose scope and double a probed step's memory).
+    /// NaN and ±inf propagate, so the result is non-finite exactly when some value is.
+    /// </summary>
+    private static Tensor MaxAbs(Tensor t)
+    {
+        if (t.numel() == 0) return zeros(1, dtype: ScalarType.Float32, device: t.device).squeeze();
+        var values = t.detach();
+        return maximum(values.max().abs(), values.min().abs()).to(ScalarType.Float32);
+    }
 }
