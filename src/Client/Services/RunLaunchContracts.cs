@@ -10,9 +10,9 @@ public sealed record RunRequest
     public int GradAccum { get; init; } = 1;
     public int MaxLength { get; init; } = 128;
     public double LrProjector { get; init; } = 3e-3;
-    public double LrVision { get; init; } = 1e-3;
+    public double LrVision { get; init; }
     public double LrLanguage { get; init; } = 1e-3;
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 2500;
     public double WarmupFraction { get; init; } = 0.03;
     public int EvalInterval { get; init; } = 100;
     public int CheckpointInterval { get; init; } = 250;

@@ -69,6 +69,9 @@ public static class TrainingBenchmark
         var presetConfig = TrainingPresets.Get(preset, VlmLoader.BuiltInBaseVocabSize);
         var config = presetConfig with
         {
+            // Every group trains, as in a full fine-tune, so that the step is the whole model's forward and backward
+            // that the MFU's FLOP count assumes (the from-scratch presets freeze their vision tower).
+            LrVision = presetConfig.LrVision > 0 ? presetConfig.LrVision : presetConfig.LrLanguage,
             BatchSize = work.BatchSize ?? presetConfig.BatchSize,
             Threads = threads,
             Seed = 1,

@@ -37,7 +37,10 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return clsFlag ? layer_norm.call(x.select(1, 0)) : layer_norm.call(x);
     }
 
-    /// <summary>nanoVLM's init: Linear and Conv weights N(0, 0.02) with zero biases; LayerNorms 1/0; the position embedding keeps rand.</summary>
+    /// <summary>
+    /// nanoVLM's init for the blocks (Linear weights N(0, 0.02), zero biases, LayerNorms 1/0); the patch embedding
+    /// has its own from-scratch init (see <see cref="ViTPatchEmbeddings.InitializeFromScratch"/>).
+    /// </summary>
     private void InitializeWeights()
     {
         using var noGrad = no_grad();
@@ -45,11 +48,11 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         {
             var isNorm = name.Contains(".ln1.", StringComparison.Ordinal) || name.Contains(".ln2.", StringComparison.Ordinal)
                          || name.StartsWith("layer_norm.", StringComparison.Ordinal);
-            if (isNorm || name.StartsWith("patch_embedding.position_embedding", StringComparison.Ordinal)
-                       || name.StartsWith("patch_embedding.cls_token", StringComparison.Ordinal))
+            if (isNorm || name.StartsWith("patch_embedding.", StringComparison.Ordinal))
                 continue;
             if (name.EndsWith(".bias", StringComparison.Ordinal)) nn.init.zeros_(parameter);
             else nn.init.normal_(parameter, 0.0, 0.02);
         }
+        patch_embedding.InitializeFromScratch();
     }
 }

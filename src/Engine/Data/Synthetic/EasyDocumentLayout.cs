@@ -3,10 +3,11 @@ using System.Globalization;
 namespace NanoVlm.Engine.Data.Synthetic;
 
 /// <summary>
-/// A schematic 128 px page for <see cref="SyntheticDifficulty.Easy"/>: a logo (circle, square or triangle) in one
-/// corner, a coloured header band with the document kind in white capitals, and 1–5 grey rows. Every shape is at
-/// least 6 px thick, so colours, counts and positions survive the downscale to a 64 px view. The questions ask for
-/// those facts with one fixed wording each, and the answers come from a vocabulary of 23 words.
+/// A schematic 128 px page for <see cref="SyntheticDifficulty.Easy"/>: a 40–44 px logo (circle, square or triangle) in
+/// one corner, a 28–32 px coloured header band across the middle with the document kind in white capitals, and 1–5
+/// grey rows in the strip opposite the logo. Every feature is large, so colours, counts and positions survive the
+/// downscale to a 64 px view. The questions ask for those facts with one fixed wording each, and the answers come
+/// from a vocabulary of 23 words.
 /// </summary>
 internal static class EasyDocumentLayout
 {
@@ -25,25 +26,30 @@ internal static class EasyDocumentLayout
         var corner = random.Next(4);
         var rows = random.Between(1, MaxRows);
 
-        // Logo: 24–28 px in a corner.
-        var logoSize = random.Between(24, 28);
+        // Three horizontal zones, each at least one 32 px image-token row tall once the page is seen as one 64 px view:
+        // the logo's strip (top or bottom, with the logo in its corner), the header band in the middle, and the
+        // rows in the other strip. Big, separate features are what a model trained from scratch for minutes can read.
+        var logoSize = random.Between(40, 44);
+        var logoOnTop = corner < 2;
         var logoX = corner % 2 == 0 ? margin : style.Width - margin - logoSize;
-        var logoY = corner < 2 ? margin : style.Height - margin - logoSize;
+        var logoY = logoOnTop ? margin : style.Height - margin - logoSize;
         page.Shape(shape, logoX, logoY, logoSize, logoSize, logoColour);
 
-        // Header band between the top logo row and the rows, with the kind in white.
-        var bandTop = 36 + random.Between(-2, 2);
-        var bandHeight = random.Between(17, 20);
+        // Header band across the middle, with the kind in white.
+        var bandHeight = random.Between(28, 32);
+        var bandTop = (style.Height - bandHeight) / 2 + random.Between(-2, 2);
         page.Fill(margin, bandTop, style.Width - 2 * margin, bandHeight, headerColour);
         var title = KindName(kind).ToUpperInvariant();
-        var titleSize = PageBuilder.Fit(title, FontFace.SansBold, 12, style.Width - 2 * margin - 8);
+        var titleSize = PageBuilder.Fit(title, FontFace.SansBold, 14, style.Width - 2 * margin - 8);
         page.Text(title, style.Width / 2f, bandTop + (bandHeight - PageBuilder.LineHeight(titleSize)) / 2 + 1, FontFace.SansBold, titleSize,
             NamedColour.White, TextAlign.Center);
 
-        // Rows: grey bars 6 px tall with 2–3 px gaps, of varied length, between the band and the bottom logo row.
-        var rowTop = bandTop + bandHeight + 5f;
-        var rowHeight = 6;
-        var gap = random.Between(2, 3);
+        // Rows: grey bars 6 px tall with 2 px gaps and of varied length, in the strip without the logo.
+        const int rowHeight = 6;
+        const int gap = 2;
+        var stripTop = logoOnTop ? bandTop + bandHeight + 4 : margin;
+        var stripBottom = logoOnTop ? style.Height - margin : bandTop - 4;
+        var rowTop = stripTop + (stripBottom - stripTop - (rows * rowHeight + (rows - 1) * gap)) / 2f;
         var rowColour = NamedColour.MidGrey.Tint(random.Between(0.0, 0.2), "grey");
         for (var r = 0; r < rows; r++)
         {
