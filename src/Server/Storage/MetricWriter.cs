@@ -25,7 +25,10 @@ public sealed partial class MetricWriter(RunStore store, ILogger<MetricWriter> l
         }
     }
 
-    /// <summary>Writes everything queued so far (used before a run's final state is recorded).</summary>
+    /// <summary>
+    /// Writes everything queued so far (before a run's final state is recorded, before a rollback trims the curve, and
+    /// when the server stops). A failed write is logged like a batch's, so a full disk cannot fail the caller.
+    /// </summary>
     public void Flush()
     {
         lock (_pending)
@@ -37,7 +40,7 @@ public sealed partial class MetricWriter(RunStore store, ILogger<MetricWriter> l
             }
             if (batch.Count > 0)
             {
-                store.AppendMetrics(batch);
+                Write(batch);
             }
         }
     }
