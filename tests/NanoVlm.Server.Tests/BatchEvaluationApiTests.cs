@@ -114,6 +114,43 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task ImagesOutsideTheDataFoldersAreNotReadEvenWhenTheDataSetNamesThem()
+    {
+        var folder = Path.Combine(factory.DataDir, "datasets", "escaping-jsonl");
+        Directory.CreateDirectory(folder);
+        var page = new SyntheticDocVqaGenerator(SyntheticDifficulty.Easy, 4).Generate(SyntheticSplit.Val, 0);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "inside.png"), page.EncodePng());
+        var outside = Path.Combine(Path.GetTempPath(), $"nanovlm-outside-{Guid.NewGuid():N}.png");
+        await File.WriteAllBytesAsync(outside, page.EncodePng());
+        try
+        {
+            await File.WriteAllLinesAsync(Path.Combine(folder, "val.jsonl"),
+            [
+                """{"image": "inside.png", "question": "What colour is the header?", "answers": ["red"]}""",
+                $$"""{"image": "{{outside}}", "question": "What colour is the logo?", "answers": ["blue"]}""",
+                """{"image": "../../../../../../../../etc/hostname.png", "question": "What kind of document is this?", "answers": ["letter"]}""",
+            ]);
+            using var client = factory.CreateClient();
+            using var response = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = folder, Model = "tiny", MaxNewTokens = 3 });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var started = (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!;
+            var finished = await WaitForEndAsync(client, started.Id);
+
+            Assert.Equal(BatchEvaluationStatus.Completed, finished.Evaluation.Status);
+            Assert.Equal("What colour is the header?", Assert.Single(finished.Questions).Question);
+            Assert.Equal(2, finished.Evaluation.Skipped);
+            Assert.Contains(finished.Evaluation.SkipReasons, r => r.Contains(outside, StringComparison.Ordinal)
+                && r.Contains("outside the folders this server may read datasets from", StringComparison.Ordinal));
+            // A relative path that climbs out is refused for its '..' or, when it does not exist, as not found.
+            Assert.Contains(finished.Evaluation.SkipReasons, r => r.Contains("hostname.png", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(outside);
+        }
+    }
+
+    [Fact]
     public async Task ProgressIsPublishedQuestionByQuestion()
     {
         var service = factory.Services.GetRequiredService<IBatchEvaluations>();

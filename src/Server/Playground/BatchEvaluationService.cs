@@ -86,7 +86,7 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
         if (difficulty is null)
         {
             dataPath = _datasets.Resolve(request.Data);
-            reader = OpenChecked(dataPath, format);
+            reader = OpenChecked(dataPath, format, _datasets.ImageCheck);
         }
         else if (request.Limit is not { } questions || questions > MaxSyntheticQuestions)
         {
@@ -315,11 +315,11 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
     }
 
     /// <summary>Opens the data set and reads its first row, so that an unreadable source is refused at once rather than failing later.</summary>
-    private static IDocVqaReader OpenChecked(string path, DocVqaFormat? format)
+    private static IDocVqaReader OpenChecked(string path, DocVqaFormat? format, ImagePathCheck imageCheck)
     {
         try
         {
-            var reader = DocVqaReaders.Open(path, format);
+            var reader = DocVqaReaders.Open(path, format, imageCheck);
             using var rows = reader.Read().GetEnumerator();
             if (!rows.MoveNext())
             {

@@ -23,6 +23,9 @@ public sealed class EvaluationDatasets(DataDirectory dataDirectory, AllowedRoots
 
     public string Folder => Path.Combine(dataDirectory.Root, "datasets");
 
+    /// <summary>The check the readers apply to the image files a data set names (under the data roots, like the set).</summary>
+    public ImagePathCheck ImageCheck => allowedRoots.DataImages;
+
     /// <summary>The full path of a user's data-set path; throws <see cref="PlaygroundException"/> when it is outside the data folder or absent.</summary>
     public string Resolve(string path)
     {

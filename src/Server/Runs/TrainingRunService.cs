@@ -21,6 +21,7 @@ public sealed partial class TrainingRunService(
     RunUpdatePublisher publisher,
     ModelCatalog catalog,
     RunFolders folders,
+    AllowedRoots allowedRoots,
     ILogger<TrainingRunService> logger) : BackgroundService
 {
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromMilliseconds(500);
@@ -100,7 +101,7 @@ public sealed partial class TrainingRunService(
         PreparedTrainingData prepared;
         try
         {
-            prepared = TrainingDataFactory.Create(execution.Config);
+            prepared = TrainingDataFactory.Create(execution.Config, imageCheck: allowedRoots.DataImages);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException)
         {

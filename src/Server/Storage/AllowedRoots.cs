@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NanoVlm.Engine.Data;
 
 namespace NanoVlm.Server.Storage;
 
@@ -14,4 +15,21 @@ public sealed class AllowedRoots(IOptions<StorageOptions> options)
 
     public PathRoots Models { get; } = new($"{StorageOptions.Section}:{nameof(StorageOptions.ModelRoots)}", "models",
         [options.Value.ResolvedDataDir, .. options.Value.ModelRoots]);
+
+    /// <summary>
+    /// For the readers: the image files a dataset names must lie under the data roots too, or a dataset file could
+    /// make the server read (and show in the playground) pictures from anywhere on the machine.
+    /// </summary>
+    public ImagePathCheck DataImages => imagePath =>
+    {
+        try
+        {
+            Data.Resolve(imagePath);
+            return null;
+        }
+        catch (PathNotAllowedException e)
+        {
+            return e.Message;
+        }
+    };
 }

@@ -11,10 +11,14 @@ namespace NanoVlm.Engine.Data;
 /// </summary>
 public sealed class DocVqaJsonReader : IDocVqaReader
 {
-    public DocVqaJsonReader(string jsonFile)
+    private readonly ImagePathCheck? _imageCheck;
+
+    /// <param name="imageCheck">decides which image files the questions may name; null allows any</param>
+    public DocVqaJsonReader(string jsonFile, ImagePathCheck? imageCheck = null)
     {
         ArgumentNullException.ThrowIfNull(jsonFile);
         Path = jsonFile;
+        _imageCheck = imageCheck;
     }
 
     public DocVqaFormat Format => DocVqaFormat.DocVqaJson;
@@ -41,7 +45,7 @@ public sealed class DocVqaJsonReader : IDocVqaReader
         }
 
         using var items = new JsonArrayItemStream(file, "data");
-        var images = ImagePathResolver.ForOfficialRelease(Path);
+        var images = ImagePathResolver.ForOfficialRelease(Path, _imageCheck);
         var row = 0L;
         while (true)
         {

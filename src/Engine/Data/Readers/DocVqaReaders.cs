@@ -8,7 +8,11 @@ public static class DocVqaReaders
     /// detected (<see cref="DocVqaFormatDetector"/>). Throws <see cref="DatasetFormatException"/> when the
     /// path does not exist or cannot be read as the format.
     /// </summary>
-    public static IDocVqaReader Open(string path, DocVqaFormat? format = null)
+    /// <param name="imageCheck">
+    /// decides which image files a JSON or JSONL data file may name (rows naming others are skipped with the reason);
+    /// null allows any. Parquet formats carry their images inside the file.
+    /// </param>
+    public static IDocVqaReader Open(string path, DocVqaFormat? format = null, ImagePathCheck? imageCheck = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path) && !Directory.Exists(path))
@@ -22,15 +26,16 @@ public static class DocVqaReaders
                 Open(DocVqaFormatDetector.Detect(detected.Path) is { Format: DocVqaFormat.DocVqaJson } inFolder
                     ? inFolder.Path
                     : throw new DatasetFormatException($"{path} holds no DocVQA release JSON (an object with a \"data\" array)."),
-                    DocVqaFormat.DocVqaJson),
-            DocVqaFormat.DocVqaJson => new DocVqaJsonReader(detected.Path),
+                    DocVqaFormat.DocVqaJson, imageCheck),
+            DocVqaFormat.DocVqaJson => new DocVqaJsonReader(detected.Path, imageCheck),
             DocVqaFormat.LmmsParquet => new LmmsParquetReader(detected.Path),
             DocVqaFormat.CauldronParquet => new CauldronParquetReader(detected.Path),
-            DocVqaFormat.Jsonl => new JsonlReader(detected.Path),
+            DocVqaFormat.Jsonl => new JsonlReader(detected.Path, imageCheck),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
         };
     }
 
-    /// <summary>Like <see cref="Open(string, DocVqaFormat?)"/> with a <c>--format</c> value (<c>auto</c>, <c>docvqa</c>, ...).</summary>
-    public static IDocVqaReader Open(string path, string format) => Open(path, DocVqaFormatNames.Parse(format));
+    /// <summary>Like <see cref="Open(string, DocVqaFormat?, ImagePathCheck?)"/> with a <c>--format</c> value (<c>auto</c>, <c>docvqa</c>, ...).</summary>
+    public static IDocVqaReader Open(string path, string format, ImagePathCheck? imageCheck = null) =>
+        Open(path, DocVqaFormatNames.Parse(format), imageCheck);
 }

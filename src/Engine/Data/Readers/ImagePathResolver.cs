@@ -1,7 +1,8 @@
 namespace NanoVlm.Engine.Data;
 
 /// <summary>
-/// Turns an image path written in a data file into an existing file, checking existence only (cheap).
+/// Turns an image path written in a data file into an existing file, checking existence (cheap) and, when given, an
+/// <see cref="ImagePathCheck"/>.
 /// Relative paths are tried against the candidate roots in order; the first root that holds an image is
 /// kept for the rest of the file. This matters for the official DocVQA download, where the JSON says
 /// <c>documents/abc_1.png</c> but sits in <c>spdocvqa_qas/</c> next to <c>spdocvqa_images/documents/</c>.
@@ -13,26 +14,28 @@ internal sealed class ImagePathResolver
     private const int MaxRemembered = 200_000;
     private readonly Dictionary<string, string> _resolved = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _candidateRoots;
+    private readonly ImagePathCheck? _check;
     private string? _chosenRoot;
 
-    public ImagePathResolver(IReadOnlyList<string> candidateRoots)
+    public ImagePathResolver(IReadOnlyList<string> candidateRoots, ImagePathCheck? check = null)
     {
         if (candidateRoots.Count == 0)
         {
             throw new ArgumentException("At least one root is needed.", nameof(candidateRoots));
         }
         _candidateRoots = candidateRoots;
+        _check = check;
     }
 
     /// <summary>Only the data file's own folder: what JSONL promises.</summary>
-    public static ImagePathResolver RelativeTo(string dataFile) =>
-        new([System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(dataFile))!]);
+    public static ImagePathResolver RelativeTo(string dataFile, ImagePathCheck? check = null) =>
+        new([System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(dataFile))!], check);
 
     /// <summary>
     /// The JSON's folder first (what the format promises), then its parent, then folders named like
     /// <c>*image*</c> beside it or in it (the layouts of the official downloads).
     /// </summary>
-    public static ImagePathResolver ForOfficialRelease(string jsonFile)
+    public static ImagePathResolver ForOfficialRelease(string jsonFile, ImagePathCheck? check = null)
     {
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(jsonFile))!;
         var roots = new List<string> { folder };
@@ -43,27 +46,34 @@ internal sealed class ImagePathResolver
             roots.AddRange(ImageFolders(parent).Where(path => path != folder));
         }
         roots.AddRange(ImageFolders(folder));
-        return new ImagePathResolver(roots);
+        return new ImagePathResolver(roots, check);
     }
 
-    /// <summary>The existing file, or null; <paramref name="expected"/> is where it was looked for first.</summary>
-    public string? Resolve(string written, out string expected)
+    /// <summary>The existing, allowed file, or null with <paramref name="problem"/> saying why.</summary>
+    public string? Resolve(string written, out string problem)
     {
+        problem = "";
         if (_resolved.TryGetValue(written, out var known))
         {
-            expected = known;
             return known;
         }
-        var found = Find(written, out expected);
+        var found = Find(written, out var expected);
+        if (found is null)
+        {
+            problem = $"image not found: {expected}";
+            return null;
+        }
+        if (_check?.Invoke(found) is { } refusal)
+        {
+            problem = $"image '{written}' may not be read: {refusal}";
+            return null;
+        }
         if (_resolved.Count >= MaxRemembered)
         {
             _resolved.Clear();
         }
-        // Only hits are remembered: a missing image is looked for again (and reported with its path) each time.
-        if (found is not null)
-        {
-            _resolved[written] = found;
-        }
+        // Only allowed hits are remembered: a missing or refused image is looked at again (and reported) each time.
+        _resolved[written] = found;
         return found;
     }
 

@@ -99,10 +99,10 @@ internal static class JsonSampleFields
         {
             return new SkippedRow(row, $"{where}: {error}.");
         }
-        var imagePath = images.Resolve(image!, out var expected);
+        var imagePath = images.Resolve(image!, out var problem);
         if (imagePath is null)
         {
-            return new SkippedRow(row, $"{where}: image not found: {expected}.");
+            return new SkippedRow(row, $"{where}: {problem}.");
         }
         var sample = new DocVqaSample(id, [new DocVqaTurn(question!, answers)], [new FileImageSource(imagePath)], OptionalId(item, "docId"), types);
         return new SampleRow(row, sample);

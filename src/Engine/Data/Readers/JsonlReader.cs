@@ -12,12 +12,15 @@ namespace NanoVlm.Engine.Data;
 public sealed class JsonlReader : IDocVqaReader
 {
     private readonly List<string> _files;
+    private readonly ImagePathCheck? _imageCheck;
 
     /// <summary>One JSONL file, or a folder whose <c>*.jsonl</c> files are read in name order.</summary>
-    public JsonlReader(string path)
+    /// <param name="imageCheck">decides which image files the lines may name; null allows any</param>
+    public JsonlReader(string path, ImagePathCheck? imageCheck = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         Path = path;
+        _imageCheck = imageCheck;
         _files = Directory.Exists(path)
             ? Directory.EnumerateFiles(path, "*.jsonl").Order(StringComparer.Ordinal).ToList()
             : [path];
@@ -48,7 +51,7 @@ public sealed class JsonlReader : IDocVqaReader
             }
             using (lines)
             {
-                var images = ImagePathResolver.RelativeTo(file);
+                var images = ImagePathResolver.RelativeTo(file, _imageCheck);
                 var lineNumber = 0;
                 var nonBlank = 0;
                 string? line;

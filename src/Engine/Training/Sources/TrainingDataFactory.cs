@@ -26,7 +26,8 @@ public static class TrainingDataFactory
     /// <summary>Samples held out of a DocVQA source for validation.</summary>
     public const int HeldOutSamples = 64;
 
-    public static PreparedTrainingData Create(TrainingConfig config, string? tokenizerPath = null)
+    /// <param name="imageCheck">which image files a DocVQA source may name (see <see cref="ImagePathCheck"/>); null allows any</param>
+    public static PreparedTrainingData Create(TrainingConfig config, string? tokenizerPath = null, ImagePathCheck? imageCheck = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var model = config.ResolveModel();
@@ -50,7 +51,7 @@ public static class TrainingDataFactory
             return new PreparedTrainingData(synthetic, evaluator.Evaluate, tokenizer, $"synthetic documents ({difficulty.Name()})");
         }
 
-        var reader = DocVqaReaders.Open(config.Data, DocVqaFormatNames.Auto);
+        var reader = DocVqaReaders.Open(config.Data, DocVqaFormatNames.Auto, imageCheck);
         var docvqa = new DocVqaTrainingData(reader, collator, new SafeImageDecoder(ImageLimits.Default), HeldOutSamples);
         var heldOut = new GreedyAnlsEvaluator(docvqa.ValidationSamples, tokenizer);
         return new PreparedTrainingData(docvqa, heldOut.Evaluate, tokenizer, $"{reader.Format} at {config.Data}");
