@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
+using NanoVlm.Server.Playground;
 using NanoVlm.Server.Storage;
 using NanoVlm.Server.Storage.Documents;
 
@@ -30,6 +31,20 @@ public sealed class RunStoreTests : IDisposable
         var metric = Assert.Single(reopened.GetMetrics("a"));
         Assert.True(double.IsNaN(metric.Loss));
         Assert.True(metric.Skipped);
+    }
+
+    [Fact]
+    public void EmptyAndSpacePaddedStringsComeBackExactlyAsWritten()
+    {
+        using (var first = Open())
+        {
+            first.Database.Playground.Insert(new PlaygroundDocument { Id = "p1", Question = "  What is the total?  ", Answer = "", ExpectedAnswer = "" });
+        }
+        using var second = Open();
+        var entry = second.Database.Playground.FindById("p1").ToEntry();
+        Assert.Equal("  What is the total?  ", entry.Question);
+        Assert.Equal("", entry.Answer);
+        Assert.Equal("", entry.ExpectedAnswer);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class BatchQuestionDocument
     public double MsTotal { get; set; }
     public string ThumbnailDataUrl { get; set; } = "";
 
-    // LiteDB reads empty strings back as null (BsonMapper.EmptyStringToNull), and an empty answer is common.
+    // Files written before the database kept empty strings (LiteDB's default mapper stored them as null) read back null.
     public BatchQuestionResult ToResult() =>
         new(Index, SampleId ?? "", Question ?? "", Answer ?? "", [.. ExpectedAnswers ?? []], [.. QuestionTypes ?? []], Anls, MsTotal, ThumbnailDataUrl ?? "");
 }

@@ -15,6 +15,7 @@ public sealed class PlaygroundDocument
     public string? ExpectedAnswer { get; set; }
     public double? Anls { get; set; }
 
-    public PlaygroundEntry ToEntry() => new(Id, new DateTimeOffset(Time.ToUniversalTime(), TimeSpan.Zero), UploadId, ThumbnailDataUrl, ModelId,
-        Question, Answer, ExpectedAnswer, Anls);
+    // Files written before the database kept empty strings (LiteDB's default mapper stored them as null) read back null.
+    public PlaygroundEntry ToEntry() => new(Id, new DateTimeOffset(Time.ToUniversalTime(), TimeSpan.Zero), UploadId ?? "", ThumbnailDataUrl ?? "",
+        ModelId ?? "", Question ?? "", Answer ?? "", ExpectedAnswer, Anls);
 }

@@ -20,7 +20,10 @@ public sealed class DashboardDatabase : IDisposable
         ArgumentNullException.ThrowIfNull(dataDirectory);
         dataDirectory.Acquire();
         Path = System.IO.Path.Combine(dataDirectory.Root, FileName);
-        _database = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct });
+        // LiteDB's default mapper stores "" as null and trims strings; an empty model answer or a question with
+        // spaces must come back exactly as written.
+        var mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
+        _database = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct }, mapper);
         Runs = _database.GetCollection<RunDocument>("runs");
         Metrics = _database.GetCollection<MetricDocument>("metrics");
         Evaluations = _database.GetCollection<EvaluationDocument>("evaluations");
