@@ -15,4 +15,8 @@ internal static partial class AccessLog
 
     [LoggerMessage(EventId = 8104, Level = LogLevel.Information, Message = "Client {Client} signed in to the dashboard")]
     public static partial void SignedIn(this ILogger logger, string client);
+
+    [LoggerMessage(EventId = 8106, Level = LogLevel.Warning,
+        Message = "Refused {Client} on local address {LocalAddress} for {Path}: no access token is set, so only this machine is served")]
+    public static partial void RefusedRemoteWithoutToken(this ILogger logger, string client, string localAddress, string path);
 }

@@ -28,9 +28,10 @@ public static class AccessServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Authentication (the sign-in cookie) and the gate; goes before anything that serves content.</summary>
+    /// <summary>The loopback guard, authentication (the sign-in cookie) and the gate; goes before anything that serves content.</summary>
     public static IApplicationBuilder UseAccessGate(this IApplicationBuilder app)
     {
+        app.UseMiddleware<LoopbackGuardMiddleware>();
         app.UseAuthentication();
         return app.UseMiddleware<AccessGateMiddleware>();
     }
