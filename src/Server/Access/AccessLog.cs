@@ -15,4 +15,7 @@ internal static partial class AccessLog
 
     [LoggerMessage(EventId = 8104, Level = LogLevel.Information, Message = "Client {Client} signed in to the dashboard")]
     public static partial void SignedIn(this ILogger logger, string client);
+
+    [LoggerMessage(EventId = 8105, Level = LogLevel.Information, Message = "Client {Client} signed out of the dashboard")]
+    public static partial void SignedOut(this ILogger logger, string client);
 }
