@@ -18,6 +18,7 @@ public sealed class ShellTests : IAsyncDisposable
             new SystemSummary("cpu", 2, "0.107.0", "2.10.0", "fp32 available, bf16 available (fast)")));
         _context.Services.AddSingleton<IRunUpdates>(new NoUpdates());
         _context.Services.AddSingleton<IRunQueries>(new NoRuns());
+        _context.Services.AddSingleton(new AccessMode(SignInRequired: false));
     }
 
     // MudBlazor 9 components need the context disposed asynchronously.
@@ -47,6 +48,8 @@ public sealed class ShellTests : IAsyncDisposable
         Assert.Contains("NanoVlm", layout.Find(".mud-appbar").TextContent, StringComparison.Ordinal);
         Assert.Equal(4, layout.FindAll(".mud-nav-link").Count);
         Assert.Equal("page", layout.Find("#body").TextContent);
+        // No access token, no session: nothing to sign out of.
+        Assert.Empty(layout.FindAll("[data-testid=sign-out]"));
     }
 
     private sealed class NoRuns : IRunQueries

@@ -8,7 +8,7 @@ namespace NanoVlm.Server.Access;
 /// <c>Authorization: Bearer TOKEN</c> (hub clients over WebSockets or server-sent events may use the
 /// <c>access_token</c> query parameter instead, since browsers cannot set headers there), the UI as the sign-in cookie
 /// that /login issues. The cookie also opens API downloads (GET), so the run page's CSV links work, but never API
-/// writes: those need the bearer token. /login and /healthz stay open. Without a token everything passes.
+/// writes: those need the bearer token. /login, /logout and /healthz stay open. Without a token everything passes.
 /// </summary>
 public sealed class AccessGateMiddleware(RequestDelegate next, AccessToken token, FailedAttemptLimiter limiter, ILogger<AccessGateMiddleware> logger)
 {
@@ -24,7 +24,7 @@ public sealed class AccessGateMiddleware(RequestDelegate next, AccessToken token
         }
         var request = context.Request;
         var path = request.Path;
-        var isOpen = path.StartsWithSegments(LoginEndpoints.Path) || path.StartsWithSegments("/healthz");
+        var isOpen = path.StartsWithSegments(LoginEndpoints.Path) || path.StartsWithSegments(LogoutEndpoints.Path) || path.StartsWithSegments("/healthz");
         var isMachineEndpoint = path.StartsWithSegments("/api") || path.StartsWithSegments(RunsHub.Path);
         var client = ClientAddress.Of(context);
 

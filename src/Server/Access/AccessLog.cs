@@ -19,4 +19,7 @@ internal static partial class AccessLog
     [LoggerMessage(EventId = 8106, Level = LogLevel.Warning,
         Message = "Refused {Client} on local address {LocalAddress} for {Path}: no access token is set, so only this machine is served")]
     public static partial void RefusedRemoteWithoutToken(this ILogger logger, string client, string localAddress, string path);
+
+    [LoggerMessage(EventId = 8105, Level = LogLevel.Information, Message = "Client {Client} signed out of the dashboard")]
+    public static partial void SignedOut(this ILogger logger, string client);
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
+using NanoVlm.Client.Services;
 
 namespace NanoVlm.Server.Access;
 
@@ -10,6 +11,8 @@ public static class AccessServiceCollectionExtensions
     {
         services.AddOptions<AccessOptions>().Bind(configuration.GetSection(AccessOptions.Section));
         services.AddSingleton<AccessToken>();
+        // The UI's view of it: whether the app bar offers Sign out.
+        services.AddSingleton(provider => new AccessMode(provider.GetRequiredService<AccessToken>().IsConfigured));
         services.AddSingleton<FailedAttemptLimiter>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)

@@ -55,6 +55,7 @@ public static class ServerHost
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapLoginEndpoints();
+        app.MapLogoutEndpoints();
         app.MapHealthEndpoint();
         app.MapRunsEndpoints();
         app.MapMetricsExport();
