@@ -28,7 +28,7 @@ public static class TrainingPresets
     /// it. Trained together from scratch, the tower is wrecked in the first ~50 steps, while the loss falls from
     /// ln V to the answers' prior: its gradients are large then and carry nothing about the page, the decoder learns
     /// to ignore the image tokens, the gradient reaching the tower falls 10,000-fold, and the run stays at the prior
-    /// (every page answered alike) at any vision learning rate from 1e-4 to 1e-2. A random tower's features are
+    /// (every page answered alike) at vision learning rates from 1e-3 to 1e-2; 1e-4 only slows the damage. A random tower's features are
     /// rich enough for the projector: frozen, the same run reaches validation ANLS 0.65 by step 700 and 0.8 by step
     /// 1,400 (docs/training.md, "How the tiny preset learns to read the page"). nanoVLM's own defaults also train the
     /// vision tower 100× slower than the projector.

@@ -58,14 +58,16 @@ internal sealed class ImagePathResolver
             return known;
         }
         var found = Find(written, out var expected);
+        // The check comes first and also judges paths that do not exist, so that a refused path never tells whether
+        // a file is there.
+        if (_check?.Invoke(found ?? expected) is { } refusal)
+        {
+            problem = $"image '{written}' may not be read: {refusal}";
+            return null;
+        }
         if (found is null)
         {
             problem = $"image not found: {expected}";
-            return null;
-        }
-        if (_check?.Invoke(found) is { } refusal)
-        {
-            problem = $"image '{written}' may not be read: {refusal}";
             return null;
         }
         if (_resolved.Count >= MaxRemembered)

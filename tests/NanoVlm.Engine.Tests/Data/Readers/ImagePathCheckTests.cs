@@ -14,7 +14,8 @@ public sealed class ImagePathCheckTests
         var jsonl = files.WriteText("set/data.jsonl", string.Join("\n",
             """{"image": "pages/inside.png", "question": "inside?", "answers": ["yes"]}""",
             $$"""{"image": "{{outside}}", "question": "absolute, outside?", "answers": ["no"]}""",
-            """{"image": "../elsewhere/outside.png", "question": "relative, outside?", "answers": ["no"]}"""));
+            """{"image": "../elsewhere/outside.png", "question": "relative, outside?", "answers": ["no"]}""",
+            """{"image": "/nowhere/absent.png", "question": "absent and outside?", "answers": ["no"]}"""));
         var checkedPaths = new List<string>();
         var allowed = files.PathOf("set") + Path.DirectorySeparatorChar;
 
@@ -25,10 +26,12 @@ public sealed class ImagePathCheckTests
         }));
 
         Assert.Equal(["inside?"], read.All.Select(sample => sample.Question));
-        Assert.Equal(2, read.Skipped.Count);
+        // A refused path is refused whether or not the file exists, so the reason never reveals which files are there.
+        Assert.Equal(3, read.Skipped.Count);
         Assert.All(read.Skipped, skipped => Assert.Contains("may not be read: outside the data folders", skipped.Reason));
         Assert.Contains("elsewhere/outside.png", read.Skipped[0].Reason);
-        Assert.Equal(3, checkedPaths.Count);
+        Assert.Contains("absent.png", read.Skipped[2].Reason);
+        Assert.Equal(4, checkedPaths.Count);
     }
 
     [Fact]
