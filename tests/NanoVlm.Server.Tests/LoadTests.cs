@@ -64,7 +64,7 @@ public sealed class LoadTests : IDisposable
         }
         foreach (var (status, body) in answers)
         {
-            Assert.True(status == 200, $"POST /api/ask answered {status}: {body}");
+            Assert.True(status == 200, $"POST /api/ask answered {status}: {body}\nserver output:\n{server.Output}");
             Assert.Contains("\"answer\"", body, StringComparison.Ordinal);
         }
         Assert.True(peak - baseline < MaxWorkingSetGrowth,

@@ -30,10 +30,19 @@ public sealed partial class UploadStore(DataDirectory dataDirectory)
         var path = Path.Combine(Folder, id);
         if (!File.Exists(path))
         {
-            // Written under a temporary name and renamed, so a crash never leaves half a file under the real name.
-            var temporary = path + ".partial";
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, path, overwrite: true);
+            // Written under a temporary name and renamed, so a crash never leaves half a file under the real name. The
+            // name is this writer's own: two requests uploading the same picture at once each write and rename their
+            // copy (the bytes are the same), where a shared name made the second rename fail.
+            var temporary = $"{path}.{Guid.NewGuid():N}.partial";
+            try
+            {
+                File.WriteAllBytes(temporary, bytes);
+                File.Move(temporary, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
         }
         return id;
     }
