@@ -70,10 +70,7 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
         var datasets = await client.GetFromJsonAsync<EvaluationsEndpoints.DatasetsResponse>("/api/evaluations/datasets", Json);
         Assert.Contains(datasets!.Datasets, d => d.Path.StartsWith(folder, StringComparison.Ordinal) && d.Format == "docvqa");
 
-        using var response = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = "datasets/my-docvqa", Model = "preset:tiny", MaxNewTokens = 3 });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var started = (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!;
-        var finished = await WaitForEndAsync(client, started.Id);
+        var finished = await WaitForEndAsync(client, await StartAsync(client, new BatchEvaluationRequest { Data = "datasets/my-docvqa", Model = "preset:tiny", MaxNewTokens = 3 }));
         Assert.Equal(BatchEvaluationStatus.Completed, finished.Evaluation.Status);
         Assert.Equal(SyntheticDocVqaGenerator.MediumQuestionsPerDocument, finished.Evaluation.Done);
     }
@@ -94,10 +91,7 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
             """{"image": "missing.png", "question": "What date?", "answers": ["today"]}""",
         ]);
         using var client = factory.CreateClient();
-        using var response = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = folder, Model = "tiny", MaxNewTokens = 3 });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var started = (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!;
-        var finished = await WaitForEndAsync(client, started.Id);
+        var finished = await WaitForEndAsync(client, await StartAsync(client, new BatchEvaluationRequest { Data = folder, Model = "tiny", MaxNewTokens = 3 }));
 
         Assert.Equal(BatchEvaluationStatus.Completed, finished.Evaluation.Status);
         Assert.Equal("jsonl", finished.Evaluation.Format);
@@ -131,10 +125,7 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
                 """{"image": "../../../../../../../../etc/hostname.png", "question": "What kind of document is this?", "answers": ["letter"]}""",
             ]);
             using var client = factory.CreateClient();
-            using var response = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = folder, Model = "tiny", MaxNewTokens = 3 });
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            var started = (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!;
-            var finished = await WaitForEndAsync(client, started.Id);
+            var finished = await WaitForEndAsync(client, await StartAsync(client, new BatchEvaluationRequest { Data = folder, Model = "tiny", MaxNewTokens = 3 }));
 
             Assert.Equal(BatchEvaluationStatus.Completed, finished.Evaluation.Status);
             Assert.Equal("What colour is the header?", Assert.Single(finished.Questions).Question);
@@ -188,26 +179,24 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
     public async Task StopKeepsTheAnsweredQuestionsAndSingleQuestionsAreAnsweredMeanwhile()
     {
         using var client = factory.CreateClient();
-        using var response = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = "synthetic:easy", Model = "tiny", Limit = 600, MaxNewTokens = 64 });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var started = (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!;
-        await WaitUntilAsync(client, started.Id, e => e.Evaluation.Done >= 1);
+        var id = await StartAsync(client, new BatchEvaluationRequest { Data = "synthetic:easy", Model = "tiny", Limit = 600, MaxNewTokens = 64 });
+        await WaitUntilAsync(client, id, e => e.Evaluation.Done >= 1);
 
         // A playground question goes through the same inference thread; it waits for one evaluation question, not all 600.
         using var ask = await client.PostAsync("/api/ask", AskForm());
         Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
-        var during = await client.GetFromJsonAsync<EvaluationsEndpoints.EvaluationResponse>($"/api/evaluations/{started.Id}", Json);
+        var during = await client.GetFromJsonAsync<EvaluationsEndpoints.EvaluationResponse>($"/api/evaluations/{id}", Json);
         Assert.Equal(BatchEvaluationStatus.Running, during!.Evaluation.Status);
 
-        using var cancel = await client.PostAsync($"/api/evaluations/{started.Id}/cancel", null);
+        using var cancel = await client.PostAsync($"/api/evaluations/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var stopped = await WaitForEndAsync(client, started.Id);
+        var stopped = await WaitForEndAsync(client, id);
         Assert.Equal(BatchEvaluationStatus.Stopped, stopped.Evaluation.Status);
         Assert.InRange(stopped.Evaluation.Done, 1, 599);
         Assert.Equal(stopped.Evaluation.Done, stopped.Questions.Count);
         Assert.NotNull(stopped.Evaluation.Finished);
 
-        using var again = await client.PostAsync($"/api/evaluations/{started.Id}/cancel", null);
+        using var again = await client.PostAsync($"/api/evaluations/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await client.PostAsync("/api/evaluations/nope/cancel", null);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -245,6 +234,14 @@ public sealed class BatchEvaluationApiTests(DashboardFactory factory) : IClassFi
         Assert.Contains("cannot be read as a DocVQA data set", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var badTokens = await client.PostAsJsonAsync("/api/evaluations", new BatchEvaluationRequest { Data = "synthetic:easy", Model = "tiny", Limit = 2, MaxNewTokens = 0 });
         Assert.Contains("Max new tokens", await badTokens.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts an evaluation that the server accepts (202) and returns its id.</summary>
+    private static async Task<string> StartAsync(HttpClient client, BatchEvaluationRequest request)
+    {
+        using var response = await client.PostAsJsonAsync("/api/evaluations", request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<BatchEvaluationSummary>(Json))!.Id;
     }
 
     private static Task<EvaluationsEndpoints.EvaluationResponse> WaitForEndAsync(HttpClient client, string id) =>

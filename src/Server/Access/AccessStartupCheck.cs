@@ -6,7 +6,8 @@ namespace NanoVlm.Server.Access;
 /// </summary>
 public static class AccessStartupCheck
 {
-    private const string HowToSet =
+    /// <summary>How to set a token; also said to requests the loopback guard refuses.</summary>
+    internal const string HowToSet =
         "Set one of at least 16 characters in the environment (export Access__Token=$(openssl rand -hex 24)), " +
         "on the command line (--Access:Token=...) or in appsettings.json (\"Access\": { \"Token\": \"...\" })";
 

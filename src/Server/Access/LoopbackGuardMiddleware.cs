@@ -22,8 +22,7 @@ public sealed class LoopbackGuardMiddleware(RequestDelegate next, AccessToken to
         }
         logger.RefusedRemoteWithoutToken(ClientAddress.Of(context), local.ToString(), context.Request.Path);
         await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This dashboard only answers its own machine",
-            detail: "No access token is set, so requests from other machines are refused. Set Access:Token (at least " +
-                $"{AccessOptions.MinimumTokenLength} characters, e.g. export Access__Token=$(openssl rand -hex 24)) and restart to allow them.")
+            detail: $"No access token is set, so requests from other machines are refused. {AccessStartupCheck.HowToSet}, and restart to allow them.")
             .ExecuteAsync(context);
     }
 
