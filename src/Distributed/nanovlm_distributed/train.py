@@ -113,8 +113,10 @@ def resolve_config(args: argparse.Namespace, shards: ShardSet, resume_run: str |
         if value is not None:
             setattr(config, field_name, value)
     config.world_size = world_size
-    if config.data in ("", "synthetic:easy") and shards.index.source:
-        config.data = shards.index.source  # what the shards were packed from, so an in-process resume reads the same stream
+    # What the shards were packed from (a data source the C# engine reads, such as synthetic:easy or a DocVQA path), so
+    # that an in-process resume of this run reads the same stream from the same position.
+    config.data = shards.index.source or config.data
+    config.shards = os.path.abspath(args.shards)
     problems = config.validate()
     problems += [f"shards: {p}" for p in shards.check_model(config.resolve_model())]
     if problems:
@@ -166,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
     world = worlds.start(config.device)
     files = NoRunFiles()
+    session = None
     try:
         if config.threads > 0:
             torch.set_num_threads(config.threads)
@@ -195,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         reason = f"{type(e).__name__}: {e}"
         if world.distributed and lost_contact(e):
             reason = f"lost contact with another process of the run (it died, was killed, or its machine went away): {reason}"
-        files.publish("state", 0, state="failed", reason=reason)
+        files.publish("state", session.step if session is not None else 0, state="failed", reason=reason)
         print(f"rank {world.rank}: {reason}", file=sys.stderr)
         traceback.print_exc()
         return EXIT_FAILED

@@ -75,8 +75,10 @@ class TrainingConfig:
     spike_factor: float = 3
     spike_window: int = 20
     loss_scale: LossScaleConfig = field(default_factory=LossScaleConfig)
-    # Not in the C# TrainingConfig: processes that share the run (1 for the in-process engine).
+    # Not in the C# TrainingConfig (its reader ignores them): processes that share the run (1 for the in-process engine),
+    # and the shard folder this engine reads (`data` names what the shards were packed from).
     world_size: int = 1
+    shards: str | None = None
 
     def resolve_model(self) -> VlmConfig:
         return self.model if self.model is not None else model_configs.preset(self.model_preset)
