@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         session = Session(config, model, ddp_model, world, shards, capabilities.resolve(config.precision, config.resolve_model().lm_hidden_dim))
         if resume_checkpoint:
             session.restore(resume_checkpoint, keep_history=False)
+            # The checkpoint's global micro-batch, split over this run's processes, is what this run trains with.
+            config.batch_size, config.grad_accum = session.micro_batch, session.grad_accum
         if world.is_main:
             files = RunFiles(run_dir, config.to_json())
         store = checkpoint_store.CheckpointStore(os.path.join(run_dir, "checkpoints")) if world.is_main else None

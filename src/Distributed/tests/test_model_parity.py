@@ -87,3 +87,17 @@ def test_invalid_configs_list_every_problem():
     problems = VlmConfig(mp_image_token_length=63, lm_n_kv_heads=4).validate()
     assert any("mp_image_token_length (63)" in p for p in problems)
     assert any("lm_n_heads (15) must be divisible by lm_n_kv_heads (4)" in p for p in problems)
+
+
+def test_the_logits_command_writes_the_reference_outputs(tmp_path, capsys):
+    from nanovlm_distributed import logits as logits_command
+    folder = os.path.join(REFERENCE_CASES, "untied-generate")
+    expected = safetensors_io.load(os.path.join(folder, "expected.safetensors"))
+    code = logits_command.main(["--model", os.path.join(folder, "model"), "--input", os.path.join(folder, "input.safetensors"),
+                                "--output", str(tmp_path / "out.safetensors"), "--generate", "12", "--image-token-id", "300"])
+    assert code == 0
+    written = safetensors_io.load(tmp_path / "out.safetensors")
+    assert (written["logits"] - expected["logits"]).abs().max().item() <= 2e-4
+    assert written["loss"].item() == pytest.approx(expected["loss"].item(), rel=1e-5)
+    assert torch.equal(written["generated"], expected["generated"])
+    assert "logits [2, 56, 366], loss 6.0727" in capsys.readouterr().out
