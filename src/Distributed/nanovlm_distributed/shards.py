@@ -131,46 +131,46 @@ class Sample:
 
 
 class _Shard:
-    """One shard file: offsets and ids loaded (and checked) on first use, tokens and tiles read per sample."""
+    """One shard file. Opening it reads only its header, offsets and sample ids; a sample's tokens and tiles are read
+    (and checked) when a batch needs them, so neither start-up time nor memory grows with the data set."""
 
     def __init__(self, folder: str, info: ShardInfo, index: ShardIndex):
         self.path = os.path.join(folder, info.file)
         self.info = info
         self.index = index
-        self._loaded = False
+        self.file: safetensors_io.SafetensorsFile | None = None
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
+    def _open(self) -> safetensors_io.SafetensorsFile:
+        if self.file is not None:
+            return self.file
         if not os.path.isfile(self.path):
             raise ShardError(f"{self.path} is listed in {INDEX_FILE_NAME} but missing.")
         try:
-            self.file = safetensors_io.SafetensorsFile(self.path)
+            file = safetensors_io.SafetensorsFile(self.path)
         except safetensors_io.SafetensorsError as e:
             raise ShardError(str(e)) from e
-        for name in ("input_ids", "labels", "token_offsets", "pixel_values", "tile_offsets"):
-            if name not in self.file:
-                raise ShardError(f"{self.path} has no '{name}' tensor.")
-        self.input_ids = self.file.tensor("input_ids")
-        self.labels = self.file.tensor("labels")
-        self.token_offsets = self.file.tensor("token_offsets").tolist()
-        self.tile_offsets = self.file.tensor("tile_offsets").tolist()
+        missing = [n for n in ("input_ids", "labels", "token_offsets", "pixel_values", "tile_offsets") if n not in file]
+        if missing:
+            raise ShardError(f"{self.path} has no {', '.join(repr(m) for m in missing)} tensor.")
+        self.token_offsets = file.tensor("token_offsets").tolist()
+        self.tile_offsets = file.tensor("tile_offsets").tolist()
         try:
-            self.sample_ids = json.loads(self.file.metadata.get("sample_ids", "null")) or [f"{self.info.file}#{k}" for k in range(self.info.samples)]
+            self.sample_ids = json.loads(file.metadata.get("sample_ids", "null")) or [f"{self.info.file}#{k}" for k in range(self.info.samples)]
         except json.JSONDecodeError as e:
             raise ShardError(f"{self.path}: metadata sample_ids is not a JSON array of strings: {e}") from e
-        self._check()
-        self._loaded = True
+        self._check_structure(file)
+        self.file = file
+        return file
 
-    def _check(self) -> None:
+    def _check_structure(self, file: safetensors_io.SafetensorsFile) -> None:
         n = self.info.samples
-        pixels = self.file.entries["pixel_values"]
+        ids, labels, pixels = file.entries["input_ids"], file.entries["labels"], file.entries["pixel_values"]
         problems = []
-        if self.input_ids.dtype != torch.int64 or self.labels.dtype != torch.int64 or self.input_ids.dim() != 1 or self.labels.shape != self.input_ids.shape:
+        if ids.dtype != "I64" or labels.dtype != "I64" or len(ids.shape) != 1 or labels.shape != ids.shape:
             problems.append("input_ids and labels must be I64 vectors of the same length")
-        if len(self.token_offsets) != n + 1 or len(self.tile_offsets) != n + 1 or len(self.sample_ids) != n:
+        elif len(self.token_offsets) != n + 1 or len(self.tile_offsets) != n + 1 or len(self.sample_ids) != n:
             problems.append(f"token_offsets and tile_offsets must hold {n + 1} entries and sample_ids {n} (the index says {n} samples)")
-        elif self.token_offsets[0] != 0 or self.token_offsets[-1] != self.input_ids.shape[0] or any(
+        elif self.token_offsets[0] != 0 or self.token_offsets[-1] != ids.shape[0] or any(
                 b <= a for a, b in zip(self.token_offsets, self.token_offsets[1:])):
             problems.append("token_offsets must start at 0, increase strictly and end at the length of input_ids")
         elif self.tile_offsets[0] != 0 or self.tile_offsets[-1] != pixels.shape[0] or any(b < a for a, b in zip(self.tile_offsets, self.tile_offsets[1:])):
@@ -179,33 +179,44 @@ class _Shard:
             problems.append(f"pixel_values must be F32/F16/BF16 [N, 3, {self.index.tile_size}, {self.index.tile_size}], not {pixels.dtype} {list(pixels.shape)}")
         if problems:
             raise ShardError(f"{self.path}: " + "; ".join(problems) + ".")
-        if self.input_ids.numel() and (int(self.input_ids.min()) < 0 or int(self.input_ids.max()) >= self.index.vocab_size):
-            raise ShardError(f"{self.path}: token ids must lie in [0, {self.index.vocab_size}) (the model's vocabulary).")
-        bad_labels = (self.labels != IGNORE_INDEX) & ((self.labels < 0) | (self.labels >= self.index.vocab_size))
-        if bool(bad_labels.any()):
-            raise ShardError(f"{self.path}: labels must be -100 or token ids in [0, {self.index.vocab_size}).")
-        placeholders = (self.input_ids == self.index.image_token_id).long()
-        cumulative = torch.cat([torch.zeros(1, dtype=torch.long), placeholders.cumsum(0)])
-        for k in range(n):
-            count = int(cumulative[self.token_offsets[k + 1]] - cumulative[self.token_offsets[k]])
-            tiles = self.tile_offsets[k + 1] - self.tile_offsets[k]
-            if count != tiles * self.index.image_token_length:
-                raise ShardError(f"{self.path}: sample '{self.sample_ids[k]}' has {count} image placeholders (id {self.index.image_token_id}) "
-                                 f"but {tiles} tile(s) x {self.index.image_token_length} = {tiles * self.index.image_token_length}.")
+
+    def tokens(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sample k's ids and labels, checked: ids and labels in the vocabulary, one placeholder run per tile."""
+        file = self._open()
+        start, stop = self.token_offsets[k], self.token_offsets[k + 1]
+        ids, labels = file.rows("input_ids", start, stop), file.rows("labels", start, stop)
+        vocab = self.index.vocab_size
+        where = f"{self.path}: sample '{self.sample_ids[k]}'"
+        if int(ids.min()) < 0 or int(ids.max()) >= vocab:
+            raise ShardError(f"{where}: token ids must lie in [0, {vocab}) (the model's vocabulary).")
+        if bool(((labels != IGNORE_INDEX) & ((labels < 0) | (labels >= vocab))).any()):
+            raise ShardError(f"{where}: labels must be -100 or token ids in [0, {vocab}).")
+        placeholders = int((ids == self.index.image_token_id).sum())
+        tiles = self.tile_count(k)
+        if placeholders != tiles * self.index.image_token_length:
+            raise ShardError(f"{where}: {placeholders} image placeholders (id {self.index.image_token_id}) but {tiles} tile(s) x "
+                             f"{self.index.image_token_length} = {tiles * self.index.image_token_length}.")
+        return ids, labels
 
     def sample(self, k: int) -> Sample:
-        self._load()
-        start, stop = self.token_offsets[k], self.token_offsets[k + 1]
-        tiles = self.file.rows("pixel_values", self.tile_offsets[k], self.tile_offsets[k + 1]).float()
-        return Sample(self.sample_ids[k], self.input_ids[start:stop], self.labels[start:stop], tiles)
+        ids, labels = self.tokens(k)
+        tiles = self._open().rows("pixel_values", self.tile_offsets[k], self.tile_offsets[k + 1]).float()
+        return Sample(self.sample_ids[k], ids, labels, tiles)
 
     def length(self, k: int) -> int:
-        self._load()
+        self._open()
         return self.token_offsets[k + 1] - self.token_offsets[k]
 
     def labelled(self, k: int) -> int:
-        self._load()
-        return int((self.labels[self.token_offsets[k]:self.token_offsets[k + 1]] != IGNORE_INDEX).sum())
+        return int((self.tokens(k)[1] != IGNORE_INDEX).sum())
+
+    def tile_count(self, k: int) -> int:
+        self._open()
+        return self.tile_offsets[k + 1] - self.tile_offsets[k]
+
+    def sample_id(self, k: int) -> str:
+        self._open()
+        return self.sample_ids[k]
 
 
 @dataclass
@@ -294,13 +305,11 @@ class ShardSplit:
 
     def tile_count(self, i: int) -> int:
         shard, k = self._locate(i)
-        shard._load()
-        return shard.tile_offsets[k + 1] - shard.tile_offsets[k]
+        return shard.tile_count(k)
 
     def sample_id(self, i: int) -> str:
         shard, k = self._locate(i)
-        shard._load()
-        return shard.sample_ids[k]
+        return shard.sample_id(k)
 
     def collate(self, indices: list[int], pad_to: int) -> Batch:
         """Left-pads the samples to `pad_to` tokens (pad id, mask 0, label -100), tiles concatenated in row order."""

@@ -9,6 +9,7 @@ import time
 import torch
 
 from . import guard as guards
+from . import precision as precisions
 from . import step as steps
 from .checkpoint_store import CheckpointStore, name_for
 from .session import Session
@@ -29,7 +30,6 @@ class Trainer:
         self.last_checkpoint_step = session.step if last_checkpoint else -1
         self.last_evaluation_step = session.step if last_checkpoint else -1
         self.started = time.monotonic()
-        self.outcome: tuple[str, str] | None = None
 
     @property
     def elapsed(self) -> float:
@@ -86,7 +86,7 @@ class Trainer:
                      message=f"Non-finite {diagnosis['symptom']} at step {failed_step} in {diagnosis['precision']}: {diagnosis['verdict']}. {diagnosis['explanation']}",
                      action=f"{action}: {decision.reason}", diagnosis=diagnosis, headroom=None)
         if decision.action == guards.STOP:
-            return self.finish(FAILED, decision.reason, diagnosis)
+            return self.finish(FAILED, decision.reason)
         if decision.action == guards.SKIP_UPDATE:
             s.step += 1
             s.skipped += 1
@@ -159,7 +159,7 @@ class Trainer:
             with torch.no_grad():
                 for index, batch in enumerate(batches):
                     rows = batch.rows_of(s.world.rank).to(s.device)
-                    with steps.precisions.enter(s.precision, s.model, s.device):
+                    with precisions.enter(s.precision, s.model, s.device):
                         hidden = s.model(rows.input_ids, rows.pixels, rows.attention_mask)
                         loss_sum, _ = s.model.loss_sum(hidden, rows.labels)
                     shares[index] = float(loss_sum) / max(batch.labelled_tokens, 1)
@@ -193,9 +193,8 @@ class Trainer:
         self.last_checkpoint, self.last_checkpoint_step = saved.path, s.step
         self.publish("checkpoint", path=saved.path, best=is_best, removed=removed)
 
-    def finish(self, state: str, reason: str, diagnosis: dict | None = None) -> str:
+    def finish(self, state: str, reason: str) -> str:
         self.publish("state", state=state, reason=reason)
-        self.outcome = (state, reason)
         return state
 
     def describe(self) -> str:
