@@ -84,3 +84,15 @@ def test_a_precision_overflow_rolls_back_and_widens_the_precision(tmp_path, clea
     assert (switch["from"], switch["to"], switch["micro_batch"], switch["grad_accum"]) == ("fp16-emulated", *expected)
     assert [m["precision"] for m in support.metrics(run_dir)] == [expected[0]] * 2
     assert support.events(run_dir, "state")[-1]["state"] == "completed"
+
+
+def test_fp16_gradients_that_overflow_back_the_loss_scale_off_as_gradscaler_does(tmp_path, clean_shards):
+    # Decoder weights 50x nanoVLM's init: activations stay finite in fp16, but gradients times 65536 do not.
+    config = support.write_config(str(tmp_path / "run.json"), max_steps=2, precision="fp16", lm_init_std=1.0, nan_policy="stop")
+    run_dir = str(tmp_path / "run")
+    assert support.train_in_process(["--run-dir", run_dir, "--shards", clean_shards, "--config", config]) == 0
+    metrics = support.metrics(run_dir)
+    assert [(m["loss_scale"], m["skipped"], m["precision"]) for m in metrics] == [(65536, 1, "fp16-emulated"), (32768, 2, "fp16-emulated")]
+    overflows = [e for e in support.events(run_dir, "alert") if e["kind"] == "overflow"]
+    assert [e["message"] for e in overflows][0].startswith("fp16 gradients overflowed at loss scale 65536; the update was skipped and the scale halved to 32768")
+    assert not nan_alerts(run_dir)  # an overflow the scaler absorbs is not a failure, even under nan_policy stop

@@ -155,3 +155,17 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path, clean_shards,
 
     assert support.train_in_process(["--run-dir", str(tmp_path / "x"), "--shards", str(tmp_path)]) == 2
     assert "not a shard folder" in capsys.readouterr().err
+
+
+def test_the_fp16_loss_scaler_backs_off_grows_and_fails_below_its_floor():
+    from nanovlm_distributed.training import loss_scaling
+    from nanovlm_distributed.training.config import LossScaleConfig
+    scaler = loss_scaling.EmulatedLossScaler(LossScaleConfig(initial=8, growth_interval=2, minimum=2))
+    scaler.configure(enabled=True)
+    assert scaler.update(gradients_finite=False) == loss_scaling.SKIP_AND_BACK_OFF and scaler.scale == 4
+    assert [scaler.update(True), scaler.update(True)] == [loss_scaling.APPLY] * 2 and scaler.scale == 8  # grew after 2 clean steps
+    assert scaler.update(False) == loss_scaling.SKIP_AND_BACK_OFF and scaler.update(False) == loss_scaling.SKIP_AND_BACK_OFF
+    assert scaler.scale == 2 and scaler.update(False) == loss_scaling.BELOW_MINIMUM
+    assert scaler.export() == {"Enabled": True, "Scale": 2.0, "CleanSteps": 0}
+    scaler.configure(enabled=False)
+    assert scaler.scale == 1 and scaler.update(True) == loss_scaling.APPLY and scaler.update(False) == loss_scaling.BELOW_MINIMUM
