@@ -81,11 +81,15 @@ public sealed class TrainVerbTests : IDisposable
         Assert.Equal(losses[2], resumed[4], 1e-6);
         Assert.Equal(losses[3], resumed[5], 1e-6);
 
-        // A run folder resumes from its latest checkpoint: here the last step, so nothing is left to do.
+        // A run folder resumes from its latest checkpoint: here the last step, so there is nothing to resume. That is
+        // refused as a usage error that points to a fork, and the run's files stay as they were.
+        var eventsBefore = await File.ReadAllTextAsync(Path.Combine(run, RunFiles.EventsFileName));
         (code, _, error) = await Run("train", "--resume", run);
-        Assert.True(code == 0, error);
-        Assert.Contains("step_000004", error, StringComparison.Ordinal);
+        Assert.Equal(2, code);
+        Assert.Contains("nothing left to resume", error, StringComparison.Ordinal);
+        Assert.Contains("fork", error, StringComparison.Ordinal);
         Assert.Equal(6, MetricSteps(run).Length);
+        Assert.Equal(eventsBefore, await File.ReadAllTextAsync(Path.Combine(run, RunFiles.EventsFileName)));
     }
 
     [Fact]

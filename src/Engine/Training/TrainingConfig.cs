@@ -24,7 +24,8 @@ public sealed record TrainingConfig
     /// <summary>Where the training data comes from ("synthetic:easy" or a path); interpreted by the caller's data factory.</summary>
     [JsonPropertyName("data")] public string Data { get; init; } = "synthetic:easy";
 
-    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    /// <summary>"auto" (CUDA when libtorch sees a GPU, else the CPU), "cpu", "cuda" or "cuda:N".</summary>
+    [JsonPropertyName("device")] public string Device { get; init; } = "auto";
     [JsonPropertyName("precision")] public PrecisionMode Precision { get; init; } = PrecisionMode.Auto;
 
     /// <summary>Optimizer steps (each of <see cref="GradAccum"/> micro-batches).</summary>
