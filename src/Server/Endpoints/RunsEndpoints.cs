@@ -7,8 +7,6 @@ namespace NanoVlm.Server.Endpoints;
 /// </summary>
 public static class RunsEndpoints
 {
-    private static readonly string[] ResumePrecisions = ["auto", "fp32", "bf16", "fp16"];
-
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var runs = endpoints.MapGroup("/api/runs");
@@ -43,14 +41,13 @@ public static class RunsEndpoints
         runs.MapPost("/{id}/resume", (string id, string? precision, bool? halveBatch, IRunLauncher launcher, IRunQueries store) =>
         {
             if (store.GetRun(id) is null) return RunNotFound(id);
-            if (precision is not null && !ResumePrecisions.Contains(precision))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown precision",
-                    detail: $"precision must be one of {string.Join(", ", ResumePrecisions)}, or left out to keep the run's.");
-            }
             try
             {
                 return Results.Accepted($"/api/runs/{id}", launcher.ResumeRun(id, precision, halveBatch ?? false));
+            }
+            catch (ArgumentException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown precision", detail: e.Message);
             }
             catch (InvalidOperationException e)
             {
