@@ -24,8 +24,11 @@ public sealed record TrainingConfig
     /// <summary>Where the training data comes from ("synthetic:easy" or a path); interpreted by the caller's data factory.</summary>
     [JsonPropertyName("data")] public string Data { get; init; } = "synthetic:easy";
 
+    /// <summary>The device setting that picks CUDA when libtorch sees a GPU, else the CPU.</summary>
+    public const string AutoDevice = "auto";
+
     /// <summary>"auto" (CUDA when libtorch sees a GPU, else the CPU), "cpu", "cuda" or "cuda:N".</summary>
-    [JsonPropertyName("device")] public string Device { get; init; } = "auto";
+    [JsonPropertyName("device")] public string Device { get; init; } = AutoDevice;
     [JsonPropertyName("precision")] public PrecisionMode Precision { get; init; } = PrecisionMode.Auto;
 
     /// <summary>Optimizer steps (each of <see cref="GradAccum"/> micro-batches).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using NanoVlm.Client.Services;
 using NanoVlm.Engine.Data.Collation;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
@@ -8,6 +9,7 @@ using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Precision;
 using NanoVlm.Engine.Training.Setup;
+using NanoVlm.Server.Runs;
 
 namespace NanoVlm.Server.Cli;
 
@@ -27,7 +29,7 @@ public sealed class TrainVerb : IVerb
 
     public IReadOnlyList<VerbOption> Options { get; } =
     [
-        new("config", "FILE", "a run.json (training configuration) to start from; the options below override it"),
+        new("config", "FILE", "run settings (the dashboard's Export JSON, docs/run-settings.md) or a run folder's run.json; the options below override it"),
         new("preset", "NAME", $"training preset to start from: {string.Join(", ", TrainingPresets.Names)} (default {DefaultPreset})"),
         new("precision", "MODE", $"{PrecisionPolicy.Names} (auto: bf16 where it is faster for the model here, else fp32); with --resume, the precision to continue in"),
         new("steps", "N", "optimizer steps (max_steps)"),
@@ -177,17 +179,64 @@ public sealed class TrainVerb : IVerb
         return config;
     }
 
+    /// <summary>
+    /// A configuration file: run settings (what the dashboard's Export JSON writes: preset plus the form's fields,
+    /// docs/run-settings.md) or a run folder's run.json (every value resolved, the model included).
+    /// </summary>
     private static TrainingConfig ReadConfig(string path, int baseVocab)
     {
         if (!File.Exists(path)) throw new UsageException($"The configuration file '{path}' does not exist.");
+        var bytes = File.ReadAllBytes(path);
+        return IsRunJson(bytes) ? ReadRunJson(path, bytes, baseVocab) : ReadRunSettings(path, bytes, baseVocab);
+    }
+
+    /// <summary>A run.json names its model preset and step count with its own keys, which run settings do not have.</summary>
+    private static bool IsRunJson(byte[] bytes)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                   && (document.RootElement.TryGetProperty("model_preset", out _) || document.RootElement.TryGetProperty("max_steps", out _));
+        }
+        catch (JsonException)
+        {
+            return false; // the run settings reader says where the JSON breaks
+        }
+    }
+
+    private static TrainingConfig ReadRunSettings(string path, byte[] bytes, int baseVocab)
+    {
+        var (settings, problems) = RunSettingsJson.Read(bytes);
+        if (settings is null)
+        {
+            throw new UsageException($"'{path}' is not usable run settings:\n- {string.Join("\n- ", problems)}\n" +
+                                     "Run settings are what the dashboard's Export JSON writes (docs/run-settings.md); a run folder's run.json is accepted too.");
+        }
+        var request = settings.ApplyTo(RunRequestConfig.Defaults(settings.Preset ?? DefaultPreset));
+        if (!TrainingPresets.Names.Contains(request.Preset, StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"'{path}': unknown preset '{request.Preset}'; choose one of {string.Join(", ", TrainingPresets.Names)}.");
+        try
+        {
+            return RunRequestConfig.ToConfig(request, TrainingConfig.AutoDevice, baseVocab);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"'{path}': {e.Message}");
+        }
+    }
+
+    private static TrainingConfig ReadRunJson(string path, byte[] bytes, int baseVocab)
+    {
         TrainingConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), RunFiles.Json);
+            config = JsonSerializer.Deserialize<TrainingConfig>(bytes, RunFiles.Json);
         }
         catch (JsonException e)
         {
-            throw new UsageException($"'{path}' is not a valid training configuration: {e.Message}");
+            var where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
+            throw new UsageException($"'{path}' is not a valid run.json{where}: {e.Message.Split(" Path:")[0]}");
         }
         if (config is null) throw new UsageException($"'{path}' is empty (null).");
         if (config.Model is null)

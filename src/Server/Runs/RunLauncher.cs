@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using NanoVlm.Client.Services;
 using NanoVlm.Engine.Data.Collation;
-using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Precision;
@@ -33,32 +32,11 @@ public sealed class RunLauncher(
     public IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return [.. engine.Precisions.Choices(PresetConfig(request.Preset).ResolveModel())
+        return [.. engine.Precisions.Choices(RunRequestConfig.PresetConfig(request.Preset).ResolveModel())
             .Select(choice => new PrecisionOption(choice.Name, choice.Label, choice.Available, choice.Note))];
     }
 
-    public RunRequest DefaultsFor(string preset)
-    {
-        var config = PresetConfig(preset);
-        return new RunRequest
-        {
-            Preset = preset,
-            Precision = PrecisionPolicy.Name(config.Precision),
-            BatchSize = config.BatchSize,
-            GradAccum = config.GradAccum,
-            MaxLength = config.MaxLength,
-            LrProjector = config.LrMp,
-            LrVision = config.LrVision,
-            LrLanguage = config.LrLanguage,
-            Steps = config.MaxSteps,
-            WarmupFraction = config.WarmupFraction,
-            EvalInterval = config.EvalInterval,
-            CheckpointInterval = config.CheckpointInterval,
-            Data = config.Data,
-            Seed = config.Seed,
-            NanPolicy = SettingNames.Name<NanPolicy>(config.NanPolicy),
-        };
-    }
+    public RunRequest DefaultsFor(string preset) => RunRequestConfig.Defaults(preset);
 
     public IReadOnlyDictionary<string, string[]> Validate(RunRequest request) => Check(request).Errors;
 
@@ -218,30 +196,7 @@ public sealed class RunLauncher(
         return (result, result.Count == 0 ? setup : null);
     }
 
-    /// <summary>The request as the trainer's configuration: the preset's values with the form's on top, on the engine's device.</summary>
-    private TrainingConfig ToConfig(RunRequest request) => PresetConfig(request.Preset) with
-    {
-        Device = engine.Device,
-        Precision = PrecisionPolicy.Parse(request.Precision),
-        BatchSize = request.BatchSize,
-        GradAccum = request.GradAccum,
-        MaxLength = request.MaxLength,
-        LrMp = request.LrProjector,
-        LrVision = request.LrVision,
-        LrLanguage = request.LrLanguage,
-        MaxSteps = request.Steps,
-        WarmupFraction = request.WarmupFraction,
-        EvalInterval = request.EvalInterval,
-        CheckpointInterval = request.CheckpointInterval,
-        Data = request.Data,
-        Seed = request.Seed,
-        NanPolicy = SettingNames.Parse<NanPolicy>(request.NanPolicy, "NaN policy"),
-    };
-
-    private static TrainingConfig PresetConfig(string preset) =>
-        TrainingPresets.Names.Contains(preset, StringComparer.OrdinalIgnoreCase)
-            ? TrainingPresets.Get(preset, VlmLoader.BuiltInBaseVocabSize)
-            : TrainingPresets.Get(ModelPresets.TinyName, VlmLoader.BuiltInBaseVocabSize);
+    private TrainingConfig ToConfig(RunRequest request) => RunRequestConfig.ToConfig(request, engine.Device);
 
     /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
     private static string? MaxLengthProblem(TrainingConfig config)
