@@ -137,14 +137,6 @@ public sealed record TrainingConfig
         }
         return problems;
     }
-
-    /// <summary>Throws one <see cref="ArgumentException"/> listing every problem.</summary>
-    public TrainingConfig EnsureValid()
-    {
-        var problems = Validate();
-        if (problems.Count > 0) throw new ArgumentException("Invalid training configuration:\n- " + string.Join("\n- ", problems));
-        return this;
-    }
 }
 
 /// <summary>Dynamic loss scaling for fp16 (PyTorch GradScaler's defaults, plus a floor that counts as failure).</summary>
