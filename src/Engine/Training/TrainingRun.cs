@@ -19,20 +19,24 @@ public sealed class TrainingRun : IDisposable
     private volatile Trainer? _trainer;
     private int _step;
 
-    private TrainingRun(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo)
+    private TrainingRun(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo, int startStep)
     {
         if (alsoTo is not null) _hub.Subscribe(alsoTo.Publish);
         _hub.Subscribe(e => _step = e.Step);
         State = TrainingState.Queued;
-        _hub.Publish(new StateChangedEvent { Step = 0, State = TrainingState.Queued });
+        _step = startStep;
+        _hub.Publish(new StateChangedEvent { Step = startStep, State = TrainingState.Queued });
         _thread = new Thread(() => Work(config, data, options)) { IsBackground = true, Name = "nanovlm-training" };
     }
 
-    /// <summary>Queues a run and starts its thread. <paramref name="data"/> is called on the training thread.</summary>
-    public static TrainingRun Start(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo = null)
+    /// <summary>
+    /// Queues a run and starts its thread. <paramref name="data"/> is called on the training thread. The configuration
+    /// is not checked again: runs are started through <see cref="Setup.RunSetup"/>, which checks it once.
+    /// </summary>
+    /// <param name="startStep">the step the run starts at (a resumed checkpoint's), for the events before it loads</param>
+    public static TrainingRun Start(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo = null, int startStep = 0)
     {
-        config.EnsureValid();
-        var run = new TrainingRun(config, data, options, alsoTo);
+        var run = new TrainingRun(config, data, options, alsoTo, startStep);
         run._thread.Start();
         return run;
     }
