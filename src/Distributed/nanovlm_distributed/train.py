@@ -49,7 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--init", help="a nanoVLM checkpoint folder (config.json + model.safetensors) to start from; its config.json "
                                        "gives the architecture")
     parser.add_argument("--resume", help="continue from a checkpoint folder, or a run folder's newest checkpoint")
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"])
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], help="with --resume: the precision to continue in")
+    parser.add_argument("--halve-micro-batch", action="store_true",
+                        help="with --resume: continue with half the per-process batch and twice the accumulation (the same global batch)")
     parser.add_argument("--steps", type=int, help="optimizer steps (max_steps)")
     parser.add_argument("--batch-size", type=int, help="micro-batch per process (global micro-batch = batch x processes)")
     parser.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step")
@@ -160,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--run-dir is required (the folder rank 0 writes the run into).")
         if resume_checkpoint is None and os.path.isfile(os.path.join(run_dir, CONFIG_FILE_NAME)):
             raise UsageError(f"'{run_dir}' already holds a run; choose another --run-dir, or continue it with --resume.")
+        if args.halve_micro_batch and not args.resume:
+            raise UsageError("--halve-micro-batch changes a resumed run; give --resume too (a new run takes --batch-size).")
         faults = FaultInjector(args.inject_fault) if args.inject_fault else None
     except (UsageError, ShardError, FileNotFoundError, ValueError) as e:
         if rank == 0:
@@ -192,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             files = RunFiles(run_dir, config.to_json())
         store = checkpoint_store.CheckpointStore(os.path.join(run_dir, "checkpoints")) if world.is_main else None
         guard = guards.NanGuard(config.nan_policy, config.max_repeated_failures, capabilities)
+        resume_precision = capabilities.resolve(args.precision, config.resolve_model().lm_hidden_dim) if resume_checkpoint and args.precision else None
         trainer = Trainer(session, ProgressPrinter(files, config.max_steps) if world.is_main else files, store, guard, stop, faults,
-                          resume_checkpoint)
+                          resume_checkpoint, resume_precision, args.halve_micro_batch)
         outcome = trainer.run()
         return {COMPLETED: EXIT_COMPLETED, CANCELLED: EXIT_CANCELLED}.get(outcome, EXIT_FAILED)
     except Exception as e:  # a run that crashes is reported as failed in its folder, never left "running"

@@ -119,7 +119,9 @@ def test_the_run_folder_is_the_csharp_engines_format(tmp_path, clean_shards):
     assert state["loss_scaler"] == {"Enabled": False, "Scale": 1.0, "CleanSteps": 0}  # the C# record's own property names
     assert state["data_position"] == {"epoch": 0, "samples": 8} and state["optimizer_steps"] == 2
     best = min((e for e in events if e["type"] == "evaluation"), key=lambda e: e["val_loss"])
-    assert state["best"] == {"metric": "val_loss", "value": best["val_loss"], "step": best["step"], "name": f"step_{best['step']:06d}"}
+    assert state["best"] == {"metric": "val_loss", "value": best["val_loss"], "step": best["step"], "name": f"step_{best['step']:06d}",
+                             "val_loss": best["val_loss"]}
+    assert state["elapsed_seconds"] >= metrics[-1]["elapsed_seconds"] > 0
     model, warnings = checkpoint.load(folder)
     assert warnings == []
     moments = safetensors_io.load(os.path.join(folder, "optimizer.safetensors"))
@@ -138,6 +140,21 @@ def test_a_resumed_run_continues_exactly(tmp_path, clean_shards):
     assert [m["step"] for m in support.metrics(resumed)] == [3, 4]
     assert support.losses(resumed) == support.losses(straight)[2:]
     assert support.metrics(resumed)[-1]["tokens_seen"] == support.metrics(straight)[-1]["tokens_seen"]
+
+
+def test_a_resume_can_continue_in_another_precision_with_half_the_batch(tmp_path, clean_shards):
+    settings = dict(max_steps=4, checkpoint_interval=2)
+    code, first = run(tmp_path, clean_shards, "first", **settings)
+    assert code == 0
+    config_path = support.write_config(str(tmp_path / "again.json"), **settings)
+    again = str(tmp_path / "again")
+    assert support.train_in_process(["--run-dir", again, "--shards", clean_shards, "--config", config_path, "--precision", "bf16",
+                                     "--halve-micro-batch", "--resume", os.path.join(first, "checkpoints", "step_000002")]) == 0
+    [switch] = support.events(again, "precision_switch")
+    assert (switch["from"], switch["to"], switch["micro_batch"], switch["grad_accum"]) == ("fp32", "bf16", 2, 2)
+    assert switch["reason"] == "resumed in bf16 with micro-batch 4 -> 2 as asked"
+    assert [(m["step"], m["precision"], m["micro_batch"], m["grad_accum"]) for m in support.metrics(again)] == [(3, "bf16", 2, 2), (4, "bf16", 2, 2)]
+    assert support.metrics(again)[0]["elapsed_seconds"] > support.metrics(first)[1]["elapsed_seconds"]  # training time goes on
 
 
 def test_bad_input_is_refused_before_anything_is_written(tmp_path, clean_shards, capsys):

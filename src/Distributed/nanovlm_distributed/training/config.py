@@ -46,7 +46,7 @@ class TrainingConfig:
     model: VlmConfig | None = None
     lm_init_std: float = 0.02
     data: str = "synthetic:easy"
-    device: str = "cpu"
+    device: str = "auto"  # CUDA when PyTorch sees a GPU, else the CPU; "cpu", "cuda" or "cuda:N"
     precision: str = "auto"
     max_steps: int = 1000
     batch_size: int = 8

@@ -9,6 +9,7 @@ with the same global batch in either engine and with any process count that divi
 from __future__ import annotations
 
 import base64
+import time
 import warnings as python_warnings
 
 import torch
@@ -47,6 +48,8 @@ class Session:
         self.last_anls: float | None = None
         self.best: dict | None = None
         self.precision_history: list[dict] = []
+        self.clock_started = time.monotonic()
+        self.elapsed_before = 0.0  # training seconds of earlier attempts, when resumed
         self.precision = compute_precision
         self.set_precision(compute_precision, "configured")
 
@@ -57,6 +60,11 @@ class Session:
     @property
     def global_micro_batch(self) -> int:
         return self.micro_batch * self.world.size
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """Seconds spent training this run, over every earlier resume (as the C# engine counts them)."""
+        return self.elapsed_before + time.monotonic() - self.clock_started
 
     def learning_rates(self) -> dict[str, float]:
         return {g.name: self.schedule.at(self.step, g.peak_lr) for g in self.groups}
@@ -87,6 +95,7 @@ class Session:
                          "min_lr_fraction": self.config.min_lr_fraction},
             "torch_rng_state": base64.b64encode(torch.get_rng_state().numpy().tobytes()).decode("ascii"),
             "loss_window": self.spikes.window,
+            "elapsed_seconds": self.elapsed_seconds,
             "val_loss": self.last_val_loss,
             "anls": self.last_anls,
             "best": self.best,
@@ -131,6 +140,7 @@ class Session:
         self.scaler.configure(precisions.is_fp16(self.precision))
         self.scaler.import_(state["loss_scaler"])
         self.spikes.restore(state.get("loss_window") or [])
+        self.elapsed_before = float(state.get("elapsed_seconds") or 0) - (time.monotonic() - self.clock_started)
         self.last_val_loss = state.get("val_loss")
         self.last_anls = state.get("anls")
         self.best = state.get("best") or self.best

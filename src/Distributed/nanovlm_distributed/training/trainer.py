@@ -19,7 +19,8 @@ COMPLETED, FAILED, CANCELLED = "completed", "failed", "cancelled"
 
 class Trainer:
     def __init__(self, session: Session, files, store: CheckpointStore | None, guard: guards.NanGuard,
-                 stop_requested, faults: steps.FaultInjector | None = None, last_checkpoint: str | None = None):
+                 stop_requested, faults: steps.FaultInjector | None = None, last_checkpoint: str | None = None,
+                 resume_precision: str | None = None, resume_halves_micro_batch: bool = False):
         self.session = session
         self.files = files
         self.store = store
@@ -29,14 +30,11 @@ class Trainer:
         self.last_checkpoint = last_checkpoint
         self.last_checkpoint_step = session.step if last_checkpoint else -1
         self.last_evaluation_step = session.step if last_checkpoint else -1
-        self.started = time.monotonic()
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        self.resume_changes = (resume_precision, resume_halves_micro_batch)
 
     def run(self) -> str:
         s = self.session
+        self.apply_resume_changes()
         self.publish("state", state="running", reason=self.describe())
         if s.step == 0 and self.last_checkpoint is None:
             self.evaluate()         # the reference evaluates and checkpoints at step 0
@@ -71,6 +69,20 @@ class Trainer:
         if self.last_checkpoint_step != s.step:
             self.save_checkpoint()
         return self.finish(COMPLETED, f"{s.step} steps done.")
+
+    def apply_resume_changes(self) -> None:
+        """A resume asked to continue in another precision or with half the per-process batch (the run page's "Resume
+        in bf16", "Resume in fp32, half batch"): applied on top of the restored checkpoint, recorded as a switch."""
+        precision, halve = self.resume_changes
+        s = self.session
+        precision = precision or s.precision
+        batch, accum = (s.micro_batch // 2, s.grad_accum * 2) if halve and s.micro_batch > 1 else (s.micro_batch, s.grad_accum)
+        if precision == s.precision and batch == s.micro_batch:
+            return
+        before, global_before, global_after = s.precision, s.global_micro_batch, batch * s.world.size
+        reason = f"resumed in {precision}" + (f" with micro-batch {global_before} -> {global_after}" if global_after != global_before else "") + " as asked"
+        s.set_precision(precision, reason, batch, accum)
+        self.publish("precision_switch", **{"from": before}, to=precision, micro_batch=s.global_micro_batch, grad_accum=s.grad_accum, reason=reason)
 
     # ---- the NaN guard ----
     def handle_failure(self, failure: guards.FailureContext) -> str | None:
@@ -112,7 +124,7 @@ class Trainer:
         fields = dict(tokens_seen=s.tokens_seen, images_seen=s.images_seen, loss=result.loss, lr=result.learning_rates,
                       grad_norm=result.grad_norm, loss_scale=result.loss_scale,
                       precision=s.precision + ("" if self.faults is None else "+faults"), micro_batch=s.global_micro_batch,
-                      grad_accum=s.grad_accum, tokens_per_second=result.tokens / max(seconds, 1e-9), elapsed_seconds=self.elapsed,
+                      grad_accum=s.grad_accum, tokens_per_second=result.tokens / max(seconds, 1e-9), elapsed_seconds=self.session.elapsed_seconds,
                       skipped=s.skipped)
         if result.headroom is not None:
             fields["headroom"] = result.headroom
@@ -186,7 +198,7 @@ class Trainer:
             best = s.best
             beaten = best is None or metric != best["metric"] or (value > best["value"] if metric == "anls" else value < best["value"])
             if beaten:
-                s.best = {"metric": metric, "value": value, "step": s.step, "name": name_for(s.step)}
+                s.best = {"metric": metric, "value": value, "step": s.step, "name": name_for(s.step), "val_loss": s.last_val_loss}
                 is_best = True
         saved = self.store.save(s.model, s.optimizer.export_state(), s.snapshot())
         removed = self.store.apply_retention(s.config.keep_last_checkpoints, s.best["name"] if s.best else None)
