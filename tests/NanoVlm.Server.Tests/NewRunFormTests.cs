@@ -92,6 +92,33 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
     }
 
     [Fact]
+    public void AnUnknownSyntheticSetIsRefusedUnderDataInPlainWords()
+    {
+        var page = _context.Render<NewRun>();
+        TextField(page, "Data").Find("input").Change("synthetic:bogus");
+
+        Assert.Equal("There is no synthetic data set 'bogus': use synthetic:easy, synthetic:medium or synthetic:hard.", ErrorText(TextField(page, "Data")));
+        Assert.Equal("(no message)", ErrorText(Field<int>(page, "Max length")));
+        Assert.DoesNotContain("Parameter", page.Markup, StringComparison.Ordinal);
+        Assert.True(StartDisabled(page));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/etc/passwd")]
+    [InlineData("synthetic:bogus")]
+    public void RefusedDataClaimsNothingAboutMaxLength(string data)
+    {
+        var page = _context.Render<NewRun>();
+        TextField(page, "Data").Find("input").Change(data);
+
+        Assert.NotEqual("(no message)", ErrorText(TextField(page, "Data")));
+        var estimate = page.Find("[data-testid=estimate]").TextContent;
+        Assert.DoesNotContain("fits max_length", estimate, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=max-length-problem]"));
+    }
+
+    [Fact]
     public void ImportingABrokenFileSaysWhyAndKeepsTheForm()
     {
         var page = _context.Render<NewRun>();
