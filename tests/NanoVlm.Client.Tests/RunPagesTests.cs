@@ -87,6 +87,28 @@ public sealed class RunPagesTests : IAsyncDisposable
         }, TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public void AReversedStepRangeIsNamedAndTheChartsStayDrawn()
+    {
+        _runs.Add(Run("r5"), Enumerable.Range(1, 400).Select(step => Sample(step, 3.0 / step)));
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r5"));
+        RangeField(page, "From step").Find("input").Change("300");
+        RangeField(page, "To step").Find("input").Change("100");
+
+        Assert.Equal("From step 300 is after To step 100: swap them, or clear one of the two.", page.Find("[data-testid=range-problem]").TextContent.Trim());
+        var loss = page.Find("[data-title='Train loss']").InnerHtml;
+        Assert.DoesNotContain("no data yet", loss, StringComparison.Ordinal);
+        Assert.DoesNotContain("nothing recorded", loss, StringComparison.Ordinal);
+
+        // Swapped, the range applies and the warning goes.
+        RangeField(page, "From step").Find("input").Change("100");
+        RangeField(page, "To step").Find("input").Change("300");
+        Assert.Empty(page.FindAll("[data-testid=range-problem]"));
+    }
+
+    private static IRenderedComponent<MudBlazor.MudNumericField<long?>> RangeField(IRenderedComponent<RunDetails> page, string label) =>
+        page.FindComponents<MudBlazor.MudNumericField<long?>>().Single(f => f.Instance.Label == label);
+
     private static RunSummary Run(string id) =>
         new(id, id, RunStatus.Running, "tiny", "fp32", 30, 100, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, null);
 
