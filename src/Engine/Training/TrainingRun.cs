@@ -19,9 +19,9 @@ public sealed class TrainingRun : IDisposable
     private volatile Trainer? _trainer;
     private int _step;
 
-    private TrainingRun(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo)
+    private TrainingRun(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink[] subscribers)
     {
-        if (alsoTo is not null) _hub.Subscribe(alsoTo.Publish);
+        foreach (var subscriber in subscribers) _hub.Subscribe(subscriber.Publish);
         _hub.Subscribe(e => _step = e.Step);
         State = TrainingState.Queued;
         _hub.Publish(new StateChangedEvent { Step = 0, State = TrainingState.Queued });
@@ -29,10 +29,13 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>Queues a run and starts its thread. <paramref name="data"/> is called on the training thread.</summary>
-    public static TrainingRun Start(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo = null)
+    /// <param name="subscribers">get every event of the run from its first (Queued) on; the run keeps no history, so
+    /// whoever must see them all subscribes here rather than through <see cref="Subscribe"/></param>
+    public static TrainingRun Start(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, params ITrainingEventSink[] subscribers)
     {
         config.EnsureValid();
-        var run = new TrainingRun(config, data, options, alsoTo);
+        ArgumentNullException.ThrowIfNull(subscribers);
+        var run = new TrainingRun(config, data, options, subscribers);
         run._thread.Start();
         return run;
     }
@@ -42,10 +45,8 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Completes when the run has ended (never faults: failures are an outcome).</summary>
     public Task<TrainingOutcome> Completion => _completion.Task;
 
-    /// <summary>Every event from now on (and with <paramref name="replay"/> the earlier ones first), until disposed.</summary>
-    public IDisposable Subscribe(Action<TrainingEvent> onEvent, bool replay = false) => _hub.Subscribe(onEvent, replay);
-
-    public IReadOnlyList<TrainingEvent> History => _hub.History;
+    /// <summary>Every event from now on, until disposed.</summary>
+    public IDisposable Subscribe(Action<TrainingEvent> onEvent) => _hub.Subscribe(onEvent);
 
     /// <summary>Stops before the next step until <see cref="Resume"/>.</summary>
     public void Pause()

@@ -120,8 +120,7 @@ public sealed partial class TrainingRunService(
             ResumeFrom = execution.ResumeFrom,
             Evaluator = prepared.Evaluator,
         };
-        using var run = TrainingRun.Start(execution.Config, () => prepared.Data, options, files);
-        using (run.Subscribe(recorder.On, replay: true))
+        using var run = TrainingRun.Start(execution.Config, () => prepared.Data, options, files, recorder);
         {
             lock (_gate)
             {
@@ -167,12 +166,12 @@ public sealed partial class TrainingRunService(
     }
 
     /// <summary>Turns one run's events into storage and live updates; called on the training thread.</summary>
-    private sealed class Recorder(TrainingRunService service, string runId, double headroomWarnFactor)
+    private sealed class Recorder(TrainingRunService service, string runId, double headroomWarnFactor) : ITrainingEventSink
     {
         private int _skipped;
         private DateTime _lastSummary = DateTime.MinValue;
 
-        public void On(TrainingEvent trainingEvent)
+        public void Publish(TrainingEvent trainingEvent)
         {
             switch (trainingEvent)
             {
