@@ -95,7 +95,8 @@ public sealed class RunPagesTests : IAsyncDisposable
         RangeField(page, "From step").Find("input").Change("300");
         RangeField(page, "To step").Find("input").Change("100");
 
-        Assert.Equal("From step 300 is after To step 100: swap them, or clear one of the two.", page.Find("[data-testid=range-problem]").TextContent.Trim());
+        page.WaitForAssertion(() => Assert.Equal("From step 300 is after To step 100: swap them, or clear one of the two.",
+            page.Find("[data-testid=range-problem]").TextContent.Trim()), TimeSpan.FromSeconds(30));
         var loss = page.Find("[data-title='Train loss']").InnerHtml;
         Assert.DoesNotContain("no data yet", loss, StringComparison.Ordinal);
         Assert.DoesNotContain("nothing recorded", loss, StringComparison.Ordinal);
@@ -103,7 +104,7 @@ public sealed class RunPagesTests : IAsyncDisposable
         // Swapped, the range applies and the warning goes.
         RangeField(page, "From step").Find("input").Change("100");
         RangeField(page, "To step").Find("input").Change("300");
-        Assert.Empty(page.FindAll("[data-testid=range-problem]"));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=range-problem]")), TimeSpan.FromSeconds(30));
     }
 
     private static IRenderedComponent<MudBlazor.MudNumericField<long?>> RangeField(IRenderedComponent<RunDetails> page, string label) =>
