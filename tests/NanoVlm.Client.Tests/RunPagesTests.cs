@@ -123,7 +123,7 @@ public sealed class RunPagesTests : IAsyncDisposable
     {
         public IReadOnlyList<string> Presets => ["tiny"];
 
-        public IReadOnlyList<PrecisionOption> PrecisionOptions => [new("fp32", "fp32", true, null)];
+        public IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request) => [new("fp32", "fp32", true, null)];
 
         public RunRequest DefaultsFor(string preset) => new();
 

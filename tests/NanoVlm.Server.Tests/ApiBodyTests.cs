@@ -22,7 +22,7 @@ public sealed class ApiBodyTests(DashboardFactory factory) : IClassFixture<Dashb
         Assert.Equal(["batchSzie", "colour"], unknown);
         var detail = problem.RootElement.GetProperty("detail").GetString();
         Assert.Contains("'batchSzie'", detail, StringComparison.Ordinal);
-        Assert.Contains("batchSize", detail, StringComparison.Ordinal);
+        Assert.Contains("batch_size", detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,10 +48,10 @@ public sealed class ApiBodyTests(DashboardFactory factory) : IClassFixture<Dashb
 
     [Theory]
     [InlineData("{\"steps\":", "not valid JSON")]
-    [InlineData("[1,2]", "not a array")]
-    [InlineData("{\"name\":null}", "$.name")]
-    [InlineData("{\"batchSize\":\"eight\"}", "$.batchSize")]
-    [InlineData("{\"steps\":1e40}", "$.steps")]
+    [InlineData("[1,2]", "not a list")]
+    [InlineData("{\"name\":null}", "name must be text in quotes; got null")]
+    [InlineData("{\"batchSize\":\"eight\"}", "batch_size must be a whole number (no quotes); got the text")]
+    [InlineData("{\"steps\":1e40}", "steps must be a whole number within")]
     public async Task MalformedBodiesAreA400SayingWhere(string json, string expected)
     {
         using var response = await PostRun(json);
@@ -94,7 +94,7 @@ public sealed class ApiBodyTests(DashboardFactory factory) : IClassFixture<Dashb
         using var client = factory.CreateClient();
         using var response = await client.PostAsync($"/api/runs/{id}/resume?precision=fp8", null);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("auto, fp32, bf16, fp16", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("auto, fp32, bf16 or fp16", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,6 +109,26 @@ public sealed class ApiBodyTests(DashboardFactory factory) : IClassFixture<Dashb
         using var response = await client.PostAsync("/api/ask", form);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("'question' field has 2001 characters", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnExportedSettingsFileStartsARunAndLeftOutFieldsTakeThePresetsDefaults()
+    {
+        var exported = RunSettingsJson.Write(RunsApi.TinyRun("exported", steps: 2, checkpointInterval: 2) with { MaxLength = 52 });
+        using (var response = await PostRun(exported))
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        }
+
+        // A body naming only what differs from the preset: the rest is the preset's, as in the form.
+        using var partial = await PostRun("{\"preset\":\"fp16-overflow\",\"name\":\"partial\",\"steps\":1,\"eval_interval\":0}");
+        Assert.True(partial.StatusCode == HttpStatusCode.Created, await partial.Content.ReadAsStringAsync());
+        var run = JsonSerializer.Deserialize<RunSummary>(await partial.Content.ReadAsStringAsync(), RunsApi.Json)!;
+        var document = factory.Services.GetRequiredService<RunStore>().GetDocument(run.Id)!;
+        using var config = JsonDocument.Parse(document.ConfigurationJson);
+        Assert.Equal(1024, config.RootElement.GetProperty("model").GetProperty("lm_inter_dim").GetInt32());
+        Assert.Equal(4, config.RootElement.GetProperty("batch_size").GetInt32());
+        Assert.Equal("fp16", config.RootElement.GetProperty("precision").GetString());
     }
 
     private async Task<HttpResponseMessage> PostRun(string json)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -6,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 using NanoVlm.Client.Pages;
-using NanoVlm.Client.Runs;
 using NanoVlm.Client.Services;
 
 namespace NanoVlm.Server.Tests;
@@ -124,7 +122,7 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
         var page = _context.Render<NewRun>();
         page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("{ \"batch_size\": 4, ", "broken.json"));
 
-        page.WaitForAssertion(() => Assert.Contains("broken.json is not a run configuration", page.Find("[data-testid=import-error]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("broken.json is not usable run settings", page.Find("[data-testid=import-error]").TextContent, StringComparison.Ordinal));
         Assert.Contains(_context.Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => s.Message?.Contains("broken.json", StringComparison.Ordinal) == true);
         Assert.False(StartDisabled(page));
         Assert.Equal("8", Field<int>(page, "Batch size").Find("input").GetAttribute("value"));
@@ -142,7 +140,7 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
     public void ImportingBadValuesShowsTheirMessagesAndDisablesStart()
     {
         var launcher = _context.Services.GetRequiredService<IRunLauncher>();
-        var json = JsonSerializer.Serialize(launcher.DefaultsFor("tiny") with { BatchSize = 0, WarmupFraction = 2 }, RunRequestJson.Options);
+        var json = RunSettingsJson.Write(launcher.DefaultsFor("tiny") with { BatchSize = 0, WarmupFraction = 2 });
         var page = _context.Render<NewRun>();
         page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(json, "bad-values.json"));
 
@@ -150,6 +148,42 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
         Assert.Contains("Batch size must be between 1 and 1024.", ErrorOf(Field<int>(page, "Batch size")), StringComparison.Ordinal);
         Assert.Contains("Warmup is a fraction", ErrorOf(Field<double>(page, "Warmup (fraction)")), StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=import-error]"));
+    }
+
+    [Theory]
+    [InlineData("{ \"preset\": \"tiny\", \"batch_size\": 4, \"steps\": 123 }", "snake_case.json")]
+    [InlineData("{ \"preset\": \"tiny\", \"batchSize\": 4, \"steps\": 123 }", "camelCase.json")]
+    public void ImportReadsTheRunSettingsFormatInEitherSpelling(string json, string file)
+    {
+        var page = _context.Render<NewRun>();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(json, file));
+
+        page.WaitForAssertion(() => Assert.Equal("4", Field<int>(page, "Batch size").Find("input").GetAttribute("value")));
+        Assert.Equal("123", Field<int>(page, "Steps").Find("input").GetAttribute("value"));
+        Assert.Empty(page.FindAll("[data-testid=import-error]"));
+    }
+
+    [Fact]
+    public void ImportStatesAWrongValueInTheUsersTerms()
+    {
+        var page = _context.Render<NewRun>();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("{\n  \"batch_size\": \"8\"\n}", "quoted.json"));
+
+        page.WaitForAssertion(() => Assert.Contains("line 2: batch_size must be a whole number (no quotes); got the text \"8\"",
+            page.Find("[data-testid=import-error]").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain(".NET", page.Find("[data-testid=import-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WhatExportWritesIsWhatTheApiAndImportAccept()
+    {
+        var launcher = _context.Services.GetRequiredService<IRunLauncher>();
+        var exported = RunSettingsJson.Write(launcher.DefaultsFor("small") with { Name = "exported", Steps = 7 });
+        var (settings, problems) = RunSettingsJson.Read(exported);
+        Assert.Empty(problems);
+        var request = settings!.ApplyTo(launcher.DefaultsFor("tiny"));
+        Assert.Empty(launcher.Validate(request));
+        Assert.Equal(("small", 7), (request.Preset, request.Steps));
     }
 
     private void ABadValueGetsItsMessageAndDisablesStart<T>(string label, string value, string message)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NanoVlm.Client.Services;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Training;
@@ -81,11 +82,45 @@ public sealed class TrainVerbTests : IDisposable
         Assert.Equal(losses[2], resumed[4], 1e-6);
         Assert.Equal(losses[3], resumed[5], 1e-6);
 
-        // A run folder resumes from its latest checkpoint: here the last step, so nothing is left to do.
+        // A run folder resumes from its latest checkpoint: here the last step, so there is nothing to resume. That is
+        // refused as a usage error that points to a fork, and the run's files stay as they were.
+        var eventsBefore = await File.ReadAllTextAsync(Path.Combine(run, RunFiles.EventsFileName));
         (code, _, error) = await Run("train", "--resume", run);
-        Assert.True(code == 0, error);
-        Assert.Contains("step_000004", error, StringComparison.Ordinal);
+        Assert.Equal(2, code);
+        Assert.Contains("nothing left to resume", error, StringComparison.Ordinal);
+        Assert.Contains("fork", error, StringComparison.Ordinal);
         Assert.Equal(6, MetricSteps(run).Length);
+        Assert.Equal(eventsBefore, await File.ReadAllTextAsync(Path.Combine(run, RunFiles.EventsFileName)));
+    }
+
+    [Fact]
+    public async Task Config_takes_the_dashboards_exported_run_settings()
+    {
+        var settings = Path.Combine(_folder, "exported.json");
+        await File.WriteAllTextAsync(settings, RunSettingsJson.Write(RunsApi.TinyRun("exported", steps: 1, checkpointInterval: 1) with { Precision = "fp32" }));
+        var run = Path.Combine(_folder, "from-settings");
+
+        var (code, _, error) = await Run("train", "--config", settings, "--out", run, "--no-tensorboard");
+
+        Assert.True(code == 0, error);
+        using var resolved = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(run, RunFiles.ConfigFileName)));
+        Assert.Equal("tiny", resolved.RootElement.GetProperty("model_preset").GetString());
+        Assert.Equal(2, resolved.RootElement.GetProperty("batch_size").GetInt32());
+        Assert.Equal(48, resolved.RootElement.GetProperty("max_length").GetInt32());
+        Assert.Equal([1], MetricSteps(run));
+    }
+
+    [Fact]
+    public async Task Config_states_a_bad_settings_file_by_line_and_field()
+    {
+        var settings = Path.Combine(_folder, "bad.json");
+        await File.WriteAllTextAsync(settings, "{\n  \"preset\": \"tiny\",\n  \"batch_size\": \"8\"\n}");
+
+        var (code, _, error) = await Run("train", "--config", settings, "--out", Path.Combine(_folder, "never"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("line 3: batch_size must be a whole number (no quotes); got the text \"8\"", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "never")));
     }
 
     [Fact]

@@ -30,7 +30,15 @@ public sealed record RunSummary(
 {
     public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
 
-    public TimeSpan? Duration => StartedAt is { } start ? (EndedAt ?? DateTimeOffset.UtcNow) - start : null;
+    /// <summary>Stopped before its last step (cancelled, failed, interrupted): it can continue from a checkpoint.</summary>
+    public bool IsResumable => Status is RunStatus.Cancelled or RunStatus.Failed or RunStatus.Interrupted;
+
+    /// <summary>Seconds spent training, across resumes (null for runs recorded before it was kept).</summary>
+    public double? TrainingSeconds { get; init; }
+
+    /// <summary>Time spent training; for older records, the time from start to end.</summary>
+    public TimeSpan? Duration => TrainingSeconds is { } seconds ? TimeSpan.FromSeconds(seconds)
+        : StartedAt is { } start ? (EndedAt ?? DateTimeOffset.UtcNow) - start : null;
 }
 
 /// <summary>One optimisation step's figures. Non-finite values are kept as they were: they are the point.</summary>

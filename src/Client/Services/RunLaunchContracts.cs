@@ -32,7 +32,8 @@ public interface IRunLauncher
 {
     IReadOnlyList<string> Presets { get; }
 
-    IReadOnlyList<PrecisionOption> PrecisionOptions { get; }
+    /// <summary>The precisions the form offers for the request's model on this machine, with what each computes in.</summary>
+    IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request);
 
     /// <summary>The form's defaults for a preset (learning rates, batch, max_length...).</summary>
     RunRequest DefaultsFor(string preset);

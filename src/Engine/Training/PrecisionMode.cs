@@ -2,14 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace NanoVlm.Engine.Training;
 
-/// <summary>The precision a user asks for (<c>--precision</c>).</summary>
+/// <summary>The precision a user asks for (<c>--precision</c>); parsed, named and resolved by <see cref="Precision.PrecisionPolicy"/>.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PrecisionMode>))]
 public enum PrecisionMode
 {
-    /// <summary>
-    /// bf16 autocast where the device runs it faster than fp32 (CUDA, or a CPU with avx512_bf16/AMX for a model at least
-    /// <see cref="DeviceCapabilities.CpuBf16MinWidth"/> wide), else fp32; never fp16 on a CPU.
-    /// </summary>
+    /// <summary>bf16 autocast where it is faster than fp32 for the model, else fp32 (the rule: <see cref="Precision.PrecisionPolicy.Resolve"/>).</summary>
     [JsonStringEnumMemberName("auto")] Auto,
     [JsonStringEnumMemberName("fp32")] Fp32,
     [JsonStringEnumMemberName("bf16")] Bf16,
@@ -40,13 +37,6 @@ public static class ComputePrecisionExtensions
     /// <summary>Uses a float16 range (65504), so needs loss scaling and can overflow.</summary>
     public static bool IsFp16(this ComputePrecision precision) => precision is ComputePrecision.Fp16 or ComputePrecision.Fp16Emulated;
 
-    /// <summary>The short label used in events and metrics ("fp32", "bf16", "fp16", "fp16-emulated").</summary>
-    public static string Label(this ComputePrecision precision) => precision switch
-    {
-        ComputePrecision.Fp32 => "fp32",
-        ComputePrecision.Bf16 => "bf16",
-        ComputePrecision.Fp16 => "fp16",
-        ComputePrecision.Fp16Emulated => "fp16-emulated",
-        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
-    };
+    /// <summary>The short label used in events and metrics ("fp32", "bf16", "fp16", "fp16-emulated"), as in JSON.</summary>
+    public static string Label(this ComputePrecision precision) => SettingNames.Name<ComputePrecision>(precision);
 }

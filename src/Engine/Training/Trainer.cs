@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Runtime;
 using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Data;
 using NanoVlm.Engine.Training.Events;
 using NanoVlm.Engine.Training.Guard;
+using NanoVlm.Engine.Training.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,34 +20,38 @@ public sealed class Trainer : IDisposable
     private readonly TrainingConfig _config;
     private readonly TrainerOptions _options;
     private readonly ITrainingEventSink _events;
-    private readonly DeviceCapabilities _capabilities;
+    private readonly PrecisionPolicy _precisions;
     private readonly TrainingSession _session;
     private readonly CheckpointStore? _store;
     private readonly NanGuard _guard;
-    private readonly Stopwatch _clock = new();
     private string? _lastCheckpoint;
     private int _lastCheckpointStep = -1;
     private int _lastEvaluationStep = -1;
     private volatile bool _headroomRequested;
 
+    /// <summary>
+    /// Builds the run's model and state. The configuration is taken as valid: runs are started through
+    /// <see cref="Setup.RunSetup"/>, which checks it once.
+    /// </summary>
     public Trainer(TrainingConfig config, ITrainingData data, TrainerOptions options, ITrainingEventSink events)
     {
-        _config = config.EnsureValid();
+        _config = config;
         _options = options;
         _events = events;
         var device = EngineDevice.Resolve(config.Device);
-        _capabilities = options.Capabilities ?? DeviceCapabilities.Detect(device);
+        _precisions = new PrecisionPolicy(options.Capabilities ?? DeviceCapabilities.Detect(device));
         EngineThreads.Apply(config.Threads);
 
         manual_seed(config.Seed);
         var model = CreateModel(config, options, device);
-        _session = new TrainingSession(config, model, data, _capabilities.Resolve(config.Precision, config.ResolveModel()), device.IsCuda);
+        _session = new TrainingSession(config, model, data, _precisions.Resolve(config.Precision, config.ResolveModel()), device.IsCuda);
         _store = options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory);
-        _guard = new NanGuard(config, _capabilities);
+        _guard = new NanGuard(config, _precisions);
         if (options.ResumeFrom is not null)
         {
             _session.Restore(options.ResumeFrom, keepHistory: false);
             (_lastCheckpoint, _lastCheckpointStep, _lastEvaluationStep) = (options.ResumeFrom, _session.Step, _session.Step);
+            ApplyResumeChanges();
         }
     }
 
@@ -61,7 +65,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Trains until <c>max_steps</c>, a stop by the NaN guard, or cancellation (checked between steps).</summary>
     public TrainingOutcome Run(Action<CancellationToken>? betweenSteps = null, CancellationToken cancellation = default)
     {
-        _clock.Start();
+        _session.Clock.Start();
         Publish(new StateChangedEvent { Step = _session.Step, State = TrainingState.Running, Reason = Describe() });
         try
         {
@@ -75,7 +79,7 @@ public sealed class Trainer : IDisposable
                 betweenSteps?.Invoke(cancellation); // pause point
                 cancellation.ThrowIfCancellationRequested();
 
-                var started = _clock.Elapsed;
+                var started = _session.Clock.Elapsed;
                 var result = OptimizerStep.Run(_session, _options.FaultInjector, HeadroomDue());
                 if (result.Status == StepStatus.Failed)
                 {
@@ -88,7 +92,7 @@ public sealed class Trainer : IDisposable
                 _session.TokensSeen += result.Tokens;
                 _session.ImagesSeen += result.Images;
                 if (result.Status == StepStatus.ScaleBackedOff) ReportOverflow(result);
-                ReportMetrics(result, _clock.Elapsed - started);
+                ReportMetrics(result, _session.Clock.Elapsed - started);
                 WatchForSpike(result);
                 WarnOnHeadroom(result);
                 if (Due(_config.EvalInterval)) Evaluate();
@@ -125,6 +129,31 @@ public sealed class Trainer : IDisposable
             if (!name.EndsWith("norm1.weight", StringComparison.Ordinal) && !name.EndsWith("norm2.weight", StringComparison.Ordinal) && name != "norm.weight")
                 nn.init.normal_(parameter, 0.0, std);
         }
+    }
+
+    /// <summary>
+    /// A resume asked to continue in another precision or with half the micro-batch (the run page's "Resume in bf16",
+    /// "Resume in fp32, half batch"): applied on top of the restored checkpoint and recorded as a precision change.
+    /// </summary>
+    private void ApplyResumeChanges()
+    {
+        var precision = _options.ResumePrecision ?? _session.Precision;
+        var (microBatch, gradAccum) = _options.ResumeHalvesMicroBatch && _session.MicroBatch > 1
+            ? (_session.MicroBatch / 2, _session.GradAccum * 2)
+            : (_session.MicroBatch, _session.GradAccum);
+        if (precision == _session.Precision && microBatch == _session.MicroBatch) return;
+        var from = _session.Precision;
+        var reason = $"resumed in {precision.Label()}" + (microBatch != _session.MicroBatch ? $" with micro-batch {_session.MicroBatch} → {microBatch}" : "") + " as asked";
+        _session.SetPrecision(precision, reason, microBatch, gradAccum);
+        Publish(new PrecisionSwitchEvent
+        {
+            Step = _session.Step,
+            From = from.Label(),
+            To = precision.Label(),
+            MicroBatch = microBatch,
+            GradAccum = gradAccum,
+            Reason = reason,
+        });
     }
 
     private bool Due(int interval) => interval > 0 && _session.Step % interval == 0;
@@ -209,7 +238,7 @@ public sealed class Trainer : IDisposable
             MicroBatch = _session.MicroBatch,
             GradAccum = _session.GradAccum,
             TokensPerSecond = result.Tokens / Math.Max(stepTime.TotalSeconds, 1e-9),
-            ElapsedSeconds = _clock.Elapsed.TotalSeconds,
+            ElapsedSeconds = _session.ElapsedSeconds,
             Skipped = _session.Skipped,
             Headroom = result.Headroom,
         });
@@ -249,7 +278,7 @@ public sealed class Trainer : IDisposable
     private void Evaluate()
     {
         if (_config.EvalInterval == 0 || _config.ValBatches == 0) return;
-        var started = _clock.Elapsed;
+        var started = _session.Clock.Elapsed;
         var (loss, batches) = Validation.Loss(_session, _config.ValBatches);
         double? anls = null;
         if (_options.Evaluator is { } evaluator)
@@ -259,7 +288,7 @@ public sealed class Trainer : IDisposable
             _session.Model.train();
         }
         (_session.LastValLoss, _session.LastAnls, _lastEvaluationStep) = (loss, anls, _session.Step);
-        Publish(new EvaluationEvent { Step = _session.Step, ValLoss = loss, Anls = anls, Batches = batches, Seconds = (_clock.Elapsed - started).TotalSeconds });
+        Publish(new EvaluationEvent { Step = _session.Step, ValLoss = loss, Anls = anls, Batches = batches, Seconds = (_session.Clock.Elapsed - started).TotalSeconds });
     }
 
     private void SaveCheckpoint()
@@ -281,9 +310,9 @@ public sealed class Trainer : IDisposable
         if (_lastEvaluationStep == _session.Step && (_session.LastAnls ?? _session.LastValLoss) is { } value && double.IsFinite(value))
         {
             var metric = _session.LastAnls is null ? "val_loss" : "anls";
-            if (_session.Best is null || _session.Best.IsBeatenBy(metric, value))
+            if (_session.Best is null || _session.Best.IsBeatenBy(metric, value, _session.LastValLoss))
             {
-                _session.Best = new BestCheckpoint(metric, value, _session.Step, CheckpointStore.NameFor(_session.Step));
+                _session.Best = new BestCheckpoint(metric, value, _session.Step, CheckpointStore.NameFor(_session.Step), _session.LastValLoss);
                 isBest = true;
             }
         }

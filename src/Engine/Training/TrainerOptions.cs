@@ -15,6 +15,12 @@ public sealed record TrainerOptions
     /// <summary>A training checkpoint (folder with <c>trainer_state.json</c>) to continue from exactly.</summary>
     public string? ResumeFrom { get; init; }
 
+    /// <summary>The precision to continue a resumed run in, instead of the checkpoint's (a user's or a recovery action's choice).</summary>
+    public ComputePrecision? ResumePrecision { get; init; }
+
+    /// <summary>Continue a resumed run with half the checkpoint's micro-batch and twice its accumulation.</summary>
+    public bool ResumeHalvesMicroBatch { get; init; }
+
     /// <summary>A nanoVLM checkpoint (config.json + model.safetensors) whose weights to start from.</summary>
     public string? InitialWeights { get; init; }
 

@@ -24,7 +24,11 @@ public sealed record TrainingConfig
     /// <summary>Where the training data comes from ("synthetic:easy" or a path); interpreted by the caller's data factory.</summary>
     [JsonPropertyName("data")] public string Data { get; init; } = "synthetic:easy";
 
-    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    /// <summary>The device setting that picks CUDA when libtorch sees a GPU, else the CPU.</summary>
+    public const string AutoDevice = "auto";
+
+    /// <summary>"auto" (CUDA when libtorch sees a GPU, else the CPU), "cpu", "cuda" or "cuda:N".</summary>
+    [JsonPropertyName("device")] public string Device { get; init; } = AutoDevice;
     [JsonPropertyName("precision")] public PrecisionMode Precision { get; init; } = PrecisionMode.Auto;
 
     /// <summary>Optimizer steps (each of <see cref="GradAccum"/> micro-batches).</summary>
@@ -132,14 +136,6 @@ public sealed record TrainingConfig
             problems.Add(e.Message);
         }
         return problems;
-    }
-
-    /// <summary>Throws one <see cref="ArgumentException"/> listing every problem.</summary>
-    public TrainingConfig EnsureValid()
-    {
-        var problems = Validate();
-        if (problems.Count > 0) throw new ArgumentException("Invalid training configuration:\n- " + string.Join("\n- ", problems));
-        return this;
     }
 }
 

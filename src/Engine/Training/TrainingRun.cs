@@ -19,23 +19,24 @@ public sealed class TrainingRun : IDisposable
     private volatile Trainer? _trainer;
     private int _step;
 
-    private TrainingRun(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink[] subscribers)
+    private TrainingRun(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo, int startStep)
     {
-        foreach (var subscriber in subscribers) _hub.Subscribe(subscriber.Publish);
+        if (alsoTo is not null) _hub.Subscribe(alsoTo.Publish);
         _hub.Subscribe(e => _step = e.Step);
         State = TrainingState.Queued;
-        _hub.Publish(new StateChangedEvent { Step = 0, State = TrainingState.Queued });
+        _step = startStep;
+        _hub.Publish(new StateChangedEvent { Step = startStep, State = TrainingState.Queued });
         _thread = new Thread(() => Work(config, data, options)) { IsBackground = true, Name = "nanovlm-training" };
     }
 
-    /// <summary>Queues a run and starts its thread. <paramref name="data"/> is called on the training thread.</summary>
-    /// <param name="subscribers">get every event of the run from its first (Queued) on; the run keeps no history, so
-    /// whoever must see them all subscribes here rather than through <see cref="Subscribe"/></param>
-    public static TrainingRun Start(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, params ITrainingEventSink[] subscribers)
+    /// <summary>
+    /// Queues a run and starts its thread. <paramref name="data"/> is called on the training thread. The configuration
+    /// is not checked again: runs are started through <see cref="Setup.RunSetup"/>, which checks it once.
+    /// </summary>
+    /// <param name="startStep">the step the run starts at (a resumed checkpoint's), for the events before it loads</param>
+    public static TrainingRun Start(TrainingConfig config, Func<ITrainingData> data, TrainerOptions options, ITrainingEventSink? alsoTo = null, int startStep = 0)
     {
-        config.EnsureValid();
-        ArgumentNullException.ThrowIfNull(subscribers);
-        var run = new TrainingRun(config, data, options, subscribers);
+        var run = new TrainingRun(config, data, options, alsoTo, startStep);
         run._thread.Start();
         return run;
     }
@@ -45,7 +46,10 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Completes when the run has ended (never faults: failures are an outcome).</summary>
     public Task<TrainingOutcome> Completion => _completion.Task;
 
-    /// <summary>Every event from now on, until disposed.</summary>
+    /// <summary>
+    /// Every event from now on, until disposed. The run keeps no history: a sink that must see every event, the first
+    /// (Queued) included, is given to <see cref="Start"/>.
+    /// </summary>
     public IDisposable Subscribe(Action<TrainingEvent> onEvent) => _hub.Subscribe(onEvent);
 
     /// <summary>Stops before the next step until <see cref="Resume"/>.</summary>

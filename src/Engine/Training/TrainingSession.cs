@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Data;
@@ -59,6 +60,15 @@ public sealed class TrainingSession : IDisposable
 
     public List<PrecisionChange> PrecisionHistory { get; } = [];
 
+    /// <summary>Runs while the trainer trains; together with <see cref="ElapsedBefore"/>, the run's training time.</summary>
+    public Stopwatch Clock { get; } = new();
+
+    /// <summary>Seconds trained before this process took the run over (a resume's checkpoint's).</summary>
+    public double ElapsedBefore { get; private set; }
+
+    /// <summary>Seconds spent training, continuing across resumes.</summary>
+    public double ElapsedSeconds => ElapsedBefore + Clock.Elapsed.TotalSeconds;
+
     /// <summary>The learning rate of each group at the current step.</summary>
     public IReadOnlyDictionary<string, double> LearningRates() =>
         Groups.ToDictionary(g => g.Name, g => Schedule.At(Step, g.PeakLearningRate), StringComparer.Ordinal);
@@ -89,6 +99,7 @@ public sealed class TrainingSession : IDisposable
         Schedule = new ScheduleState(Config.MaxSteps, Schedule.WarmupSteps, Config.MinLrFraction),
         TorchRngState = Convert.ToBase64String(RngState()),
         LossWindow = SpikeDetector.Window,
+        ElapsedSeconds = ElapsedSeconds,
         ValLoss = LastValLoss,
         Anls = LastAnls,
         Best = Best,
@@ -130,8 +141,10 @@ public sealed class TrainingSession : IDisposable
         Best = state.Best ?? Best;
         if (!keepHistory)
         {
+            // A resume continues the run's history and its training time; a rollback keeps both running.
             PrecisionHistory.Clear();
             PrecisionHistory.AddRange(state.PrecisionHistory);
+            ElapsedBefore = (state.ElapsedSeconds ?? 0) - Clock.Elapsed.TotalSeconds;
         }
         using var rng = tensor(Convert.FromBase64String(state.TorchRngState), dtype: ScalarType.Byte);
         set_rng_state(rng);

@@ -3,6 +3,7 @@ using NanoVlm.Engine.Benchmarks;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Runtime;
 using NanoVlm.Engine.Training;
+using NanoVlm.Engine.Training.Precision;
 using NanoVlm.Server.Benchmarks;
 
 namespace NanoVlm.Server.Cli;
@@ -34,7 +35,7 @@ public sealed class BenchVerb : IVerb
         var clock = Stopwatch.StartNew();
         var threads = EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? 0);
         var machine = MachineFigures.Detect();
-        var autoPrecision = DeviceCapabilities.Detect(EngineDevice.Resolve("cpu")).Resolve(PrecisionMode.Auto, ModelPresets.Small());
+        var autoPrecision = new PrecisionPolicy(DeviceCapabilities.Detect(EngineDevice.Resolve("cpu"))).Resolve(PrecisionMode.Auto, ModelPresets.Small());
         var plan = BenchPlan.For(
             arguments.Has("quick"), threads,
             newTokens: arguments.GetInt("new-tokens", 2, 1024) ?? BenchTargets.KvCacheTargetTokens,

@@ -3,8 +3,9 @@ using System.Text.Json;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Runtime;
+using NanoVlm.Engine.Training;
+using NanoVlm.Engine.Training.Precision;
 using NanoVlm.Server.Hosting;
-using NanoVlm.Server.Services;
 
 namespace NanoVlm.Server.Cli;
 
@@ -39,7 +40,7 @@ public sealed class InfoVerb : IVerb
         }
         EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? settings.Threads);
         var info = TorchRuntimeInfo.Detect(device);
-        var precisions = PrecisionSupport.Rows(info);
+        var precisions = new PrecisionPolicy(DeviceCapabilities.Of(info)).Support();
 
         if (arguments.Has("json"))
         {

@@ -1,12 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
+using NanoVlm.Client.Services;
 using NanoVlm.Engine.Data.Collation;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Text;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Checkpoints;
-using NanoVlm.Engine.Training.Sources;
+using NanoVlm.Engine.Training.Precision;
+using NanoVlm.Engine.Training.Setup;
+using NanoVlm.Server.Runs;
 
 namespace NanoVlm.Server.Cli;
 
@@ -26,9 +29,9 @@ public sealed class TrainVerb : IVerb
 
     public IReadOnlyList<VerbOption> Options { get; } =
     [
-        new("config", "FILE", "a run.json (training configuration) to start from; the options below override it"),
+        new("config", "FILE", "run settings (the dashboard's Export JSON, docs/run-settings.md) or a run folder's run.json; the options below override it"),
         new("preset", "NAME", $"training preset to start from: {string.Join(", ", TrainingPresets.Names)} (default {DefaultPreset})"),
-        new("precision", "MODE", "fp32, bf16, fp16 or auto (bf16 where it is faster here, else fp32)"),
+        new("precision", "MODE", $"{PrecisionPolicy.Names} (auto: bf16 where it is faster for the model here, else fp32); with --resume, the precision to continue in"),
         new("steps", "N", "optimizer steps (max_steps)"),
         new("batch-size", "B", "micro-batch size"),
         new("grad-accum", "A", "micro-batches per optimizer step"),
@@ -37,9 +40,10 @@ public sealed class TrainVerb : IVerb
         new("lr-vision", "X", "peak learning rate of the vision encoder (0 freezes it)"),
         new("lr-language", "X", "peak learning rate of the decoder (0 freezes it)"),
         new("data", "SOURCE", "synthetic:easy|medium|hard or a DocVQA source path"),
-        new("nan-policy", "POLICY", "stop, skip or recover (roll back and widen the precision)"),
+        new("nan-policy", "POLICY", $"{SettingNames.Choices<NanPolicy>()} (recover: roll back and widen the precision)"),
         new("seed", "S", "seed of initialization and data order"),
         new("threads", "N", "intra-op threads (0 = all cores)"),
+        new("device", "DEVICE", "auto, cpu, cuda or cuda:N (default: the configuration's, auto for presets)"),
         new("tokenizer", "FILE", "tokenizer.json when the model's vocabulary is not the built-in tokenizer's"),
         new("out", "DIR", $"output folder (default {RunsFolder}/<timestamp> under the working directory)"),
         new("resume", "CHECKPOINT", "continue from a checkpoint folder (or a run folder's latest checkpoint)"),
@@ -52,10 +56,16 @@ public sealed class TrainVerb : IVerb
         var resume = ResolveResume(arguments.GetString("resume"));
         var tokenizerPath = arguments.GetString("tokenizer");
         var config = ResolveConfig(arguments, resume, tokenizerPath);
+        var setup = CheckSetup(config, new RunStart
+        {
+            // With --resume, --precision is the precision to continue in (the checkpoint's otherwise).
+            Resume = resume is null ? null : new ResumeRequest(resume.Checkpoint, ParsePrecisionOption(arguments)),
+            TokenizerPath = tokenizerPath,
+        });
 
         if (arguments.Has("estimate"))
         {
-            await console.Out.WriteLineAsync(TrainCommand.Estimate(config));
+            await console.Out.WriteLineAsync(setup.DescribeEstimate());
             return CommandLine.Success;
         }
 
@@ -64,20 +74,6 @@ public sealed class TrainVerb : IVerb
         {
             throw new UsageException($"'{outDir}' already holds a run; choose another --out, or continue it with --resume.");
         }
-
-        PreparedTrainingData prepared;
-        try
-        {
-            prepared = TrainingDataFactory.Create(config, tokenizerPath);
-        }
-        catch (MaxLengthTooSmallException e)
-        {
-            throw new UsageException($"{e.Message} Raise --max-length (or max_length in the configuration).");
-        }
-
-        await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"training {config.ModelPreset} on {prepared.Description}: {config.MaxSteps} steps of {config.BatchSize} × {config.GradAccum}, max_length {config.MaxLength}, precision {PrecisionName(config.Precision)}"));
-        await console.Error.WriteLineAsync(resume is null ? $"run folder: {outDir}" : $"run folder: {outDir} (resuming from {resume.Checkpoint})");
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConsoleCancelEventHandler onCtrlC = (_, e) =>
@@ -90,20 +86,38 @@ public sealed class TrainVerb : IVerb
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            var options = new TrainCommandOptions
+            await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"training {config.ModelPreset} on {config.Data}: {config.MaxSteps} steps of {setup.MicroBatch} × {setup.GradAccum}, max_length {config.MaxLength}, {setup.Precision.Label()} ({PrecisionPolicy.Name(config.Precision)} asked) on {setup.Device.Name}"));
+            await console.Error.WriteLineAsync(resume is null ? $"run folder: {outDir}" : $"run folder: {outDir} (resuming from {resume.Checkpoint})");
+            var launch = new LaunchOptions { TensorBoard = !arguments.Has("no-tensorboard") };
+            int code;
+            try
             {
-                ResumeFrom = resume?.Checkpoint,
-                Evaluator = prepared.Evaluator,
-                Progress = console.Error,
-                TensorBoard = !arguments.Has("no-tensorboard"),
-            };
-            var code = TrainCommand.Run(config, outDir, _ => prepared.Data, options, cancellation.Token);
+                code = TrainCommand.Run(setup, outDir, launch, console.Error, cancellation.Token);
+            }
+            catch (MaxLengthTooSmallException e)
+            {
+                throw new UsageException($"{e.Message} Raise --max-length (or max_length in the configuration).");
+            }
             await console.Out.WriteLineAsync(outDir);
             return code;
         }
         finally
         {
             Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    /// <summary>The run as it will start; every problem with it is a usage error listing all of them.</summary>
+    public static RunSetup CheckSetup(TrainingConfig config, RunStart start)
+    {
+        try
+        {
+            return RunSetup.Check(config, start);
+        }
+        catch (RunSetupException e)
+        {
+            throw new UsageException("The run cannot start:\n- " + string.Join("\n- ", e.Problems));
         }
     }
 
@@ -142,18 +156,14 @@ public sealed class TrainVerb : IVerb
             }
         }
 
-        config = ApplyOverrides(config, arguments);
-        var problems = config.Validate();
-        if (problems.Count > 0)
-        {
-            throw new UsageException("The training configuration is not usable:\n- " + string.Join("\n- ", problems));
-        }
-        return config;
+        return ApplyOverrides(config, arguments);
     }
 
     private static TrainingConfig ApplyOverrides(TrainingConfig config, VerbArguments arguments)
     {
-        if (arguments.GetString("precision") is { } precision) config = config with { Precision = ParsePrecision(precision) };
+        // A resume continues in the checkpoint's precision unless --precision says otherwise (see RunStart.Resume);
+        // run.json then records the precision asked for.
+        if (ParsePrecisionOption(arguments) is { } precision) config = config with { Precision = precision };
         if (arguments.GetInt("steps", 1) is { } steps) config = config with { MaxSteps = steps };
         if (arguments.GetInt("batch-size", 1) is { } batch) config = config with { BatchSize = batch };
         if (arguments.GetInt("grad-accum", 1) is { } accum) config = config with { GradAccum = accum };
@@ -162,23 +172,71 @@ public sealed class TrainVerb : IVerb
         if (GetRate(arguments, "lr-vision") is { } lrVision) config = config with { LrVision = lrVision };
         if (GetRate(arguments, "lr-language") is { } lrLanguage) config = config with { LrLanguage = lrLanguage };
         if (arguments.GetString("data") is { } data) config = config with { Data = data };
-        if (arguments.GetString("nan-policy") is { } policy) config = config with { NanPolicy = ParsePolicy(policy) };
+        if (arguments.GetString("nan-policy") is { } policy) config = config with { NanPolicy = ParseSetting<NanPolicy>(policy, "--nan-policy") };
+        if (arguments.GetString("device") is { } device) config = config with { Device = device };
         if (arguments.GetInt("seed", 0) is { } seed) config = config with { Seed = seed };
         if (arguments.GetInt("threads", 0, 1024) is { } threads) config = config with { Threads = threads };
         return config;
     }
 
+    /// <summary>
+    /// A configuration file: run settings (what the dashboard's Export JSON writes: preset plus the form's fields,
+    /// docs/run-settings.md) or a run folder's run.json (every value resolved, the model included).
+    /// </summary>
     private static TrainingConfig ReadConfig(string path, int baseVocab)
     {
         if (!File.Exists(path)) throw new UsageException($"The configuration file '{path}' does not exist.");
+        var bytes = File.ReadAllBytes(path);
+        return IsRunJson(bytes) ? ReadRunJson(path, bytes, baseVocab) : ReadRunSettings(path, bytes, baseVocab);
+    }
+
+    /// <summary>A run.json names its model preset and step count with its own keys, which run settings do not have.</summary>
+    private static bool IsRunJson(byte[] bytes)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                   && (document.RootElement.TryGetProperty("model_preset", out _) || document.RootElement.TryGetProperty("max_steps", out _));
+        }
+        catch (JsonException)
+        {
+            return false; // the run settings reader says where the JSON breaks
+        }
+    }
+
+    private static TrainingConfig ReadRunSettings(string path, byte[] bytes, int baseVocab)
+    {
+        var (settings, problems) = RunSettingsJson.Read(bytes);
+        if (settings is null)
+        {
+            throw new UsageException($"'{path}' is not usable run settings:\n- {string.Join("\n- ", problems)}\n" +
+                                     "Run settings are what the dashboard's Export JSON writes (docs/run-settings.md); a run folder's run.json is accepted too.");
+        }
+        var request = settings.ApplyTo(RunRequestConfig.Defaults(settings.Preset ?? DefaultPreset));
+        if (!TrainingPresets.Names.Contains(request.Preset, StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"'{path}': unknown preset '{request.Preset}'; choose one of {string.Join(", ", TrainingPresets.Names)}.");
+        try
+        {
+            return RunRequestConfig.ToConfig(request, TrainingConfig.AutoDevice, baseVocab);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"'{path}': {e.Message}");
+        }
+    }
+
+    private static TrainingConfig ReadRunJson(string path, byte[] bytes, int baseVocab)
+    {
         TrainingConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), RunFiles.Json);
+            config = JsonSerializer.Deserialize<TrainingConfig>(bytes, RunFiles.Json);
         }
         catch (JsonException e)
         {
-            throw new UsageException($"'{path}' is not a valid training configuration: {e.Message}");
+            var where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
+            throw new UsageException($"'{path}' is not a valid run.json{where}: {e.Message.Split(" Path:")[0]}");
         }
         if (config is null) throw new UsageException($"'{path}' is empty (null).");
         if (config.Model is null)
@@ -213,30 +271,20 @@ public sealed class TrainVerb : IVerb
         return value;
     }
 
-    private static PrecisionMode ParsePrecision(string text) => text.ToLowerInvariant() switch
-    {
-        "fp32" => PrecisionMode.Fp32,
-        "bf16" => PrecisionMode.Bf16,
-        "fp16" => PrecisionMode.Fp16,
-        "auto" => PrecisionMode.Auto,
-        _ => throw new UsageException($"Option '--precision' must be fp32, bf16, fp16 or auto; got '{text}'."),
-    };
+    private static PrecisionMode? ParsePrecisionOption(VerbArguments arguments) =>
+        arguments.GetString("precision") is { } text ? ParseSetting<PrecisionMode>(text, "--precision") : null;
 
-    private static string PrecisionName(PrecisionMode mode) => mode switch
+    private static TEnum ParseSetting<TEnum>(string text, string option) where TEnum : struct, Enum
     {
-        PrecisionMode.Fp32 => "fp32",
-        PrecisionMode.Bf16 => "bf16",
-        PrecisionMode.Fp16 => "fp16",
-        _ => "auto",
-    };
-
-    private static NanPolicy ParsePolicy(string text) => text.ToLowerInvariant() switch
-    {
-        "stop" => NanPolicy.Stop,
-        "skip" => NanPolicy.Skip,
-        "recover" => NanPolicy.Recover,
-        _ => throw new UsageException($"Option '--nan-policy' must be stop, skip or recover; got '{text}'."),
-    };
+        try
+        {
+            return SettingNames.Parse<TEnum>(text, $"Option '{option}'");
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
 
     /// <summary>
     /// A checkpoint to continue from: the folder itself (it holds trainer_state.json) or a run folder, whose latest

@@ -21,7 +21,7 @@ public static class HealthEndpoint
                 return Results.Ok(new { status = "ok" });
             }
             var info = engine.Info;
-            return Results.Ok(new HealthReport("ok", info.Device, info.Threads, info.TorchSharpVersion, info.LibTorchVersion, PrecisionSupport.Describe(info)));
+            return Results.Ok(new HealthReport("ok", info.Device, info.Threads, info.TorchSharpVersion, info.LibTorchVersion, engine.Precisions.DescribeSupport()));
         });
         return endpoints;
     }

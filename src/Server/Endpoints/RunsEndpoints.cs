@@ -7,8 +7,6 @@ namespace NanoVlm.Server.Endpoints;
 /// </summary>
 public static class RunsEndpoints
 {
-    private static readonly string[] ResumePrecisions = ["auto", "fp32", "bf16", "fp16"];
-
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var runs = endpoints.MapGroup("/api/runs");
@@ -25,9 +23,12 @@ public static class RunsEndpoints
             store.GetRun(id) is null ? RunNotFound(id) : Results.Ok(store.GetHeadroom(id)));
         runs.MapPost("/", async (HttpContext context, IRunLauncher launcher) =>
         {
-            var body = await JsonBody.ReadAsync<RunRequest>(context);
+            var body = await JsonBody.ReadAsync(context, "the run settings");
             if (body.Problem is { } refused) return refused;
-            var request = body.Value!;
+            var (settings, problems) = RunSettingsJson.Read(body.Bytes);
+            if (settings is null) return SettingsProblem(problems);
+            // Fields left out take the named preset's defaults, as in the form.
+            var request = settings.ApplyTo(launcher.DefaultsFor(settings.Preset ?? DefaultPreset));
             var errors = launcher.Validate(request);
             if (errors.Count > 0)
             {
@@ -43,14 +44,13 @@ public static class RunsEndpoints
         runs.MapPost("/{id}/resume", (string id, string? precision, bool? halveBatch, IRunLauncher launcher, IRunQueries store) =>
         {
             if (store.GetRun(id) is null) return RunNotFound(id);
-            if (precision is not null && !ResumePrecisions.Contains(precision))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown precision",
-                    detail: $"precision must be one of {string.Join(", ", ResumePrecisions)}, or left out to keep the run's.");
-            }
             try
             {
                 return Results.Accepted($"/api/runs/{id}", launcher.ResumeRun(id, precision, halveBatch ?? false));
+            }
+            catch (ArgumentException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown precision", detail: e.Message);
             }
             catch (InvalidOperationException e)
             {
@@ -58,6 +58,23 @@ public static class RunsEndpoints
             }
         });
         return endpoints;
+    }
+
+    /// <summary>The preset a body that names none starts from.</summary>
+    public const string DefaultPreset = "tiny";
+
+    /// <summary>400 listing every problem of a run settings body; unknown fields are also listed by name in <c>unknownFields</c>.</summary>
+    private static IResult SettingsProblem(IReadOnlyList<RunSettingsProblem> problems)
+    {
+        var unknown = problems.Where(p => p.UnknownField is not null).Select(p => p.UnknownField!).ToArray();
+        var errors = problems.Where(p => p.Field is not null).GroupBy(p => p.Field!).ToDictionary(g => g.Key, g => g.Select(p => p.ToString()).ToArray());
+        var extensions = new Dictionary<string, object?>();
+        if (unknown.Length > 0) extensions["unknownFields"] = unknown;
+        if (errors.Count > 0) extensions["errors"] = errors;
+        return Results.Problem(statusCode: StatusCodes.Status400BadRequest,
+            title: unknown.Length > 0 ? "Unknown fields" : "The run settings cannot be read",
+            detail: string.Join(" ", problems.Select(p => p.ToString())) + " See docs/run-settings.md for the format.",
+            extensions: extensions);
     }
 
     public static IResult RunNotFound(string id) =>

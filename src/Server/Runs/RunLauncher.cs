@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using NanoVlm.Client.Services;
 using NanoVlm.Engine.Data.Collation;
-using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
-using NanoVlm.Engine.Runtime;
 using NanoVlm.Engine.Training;
+using NanoVlm.Engine.Training.Precision;
+using NanoVlm.Engine.Training.Setup;
 using NanoVlm.Engine.Training.Sources;
 using NanoVlm.Server.Inference;
 using NanoVlm.Server.Live;
@@ -16,8 +16,8 @@ using NanoVlm.Server.Storage.Documents;
 namespace NanoVlm.Server.Runs;
 
 /// <summary>
-/// The New run form's server side and the run controls: turns a <see cref="RunRequest"/> into a training
-/// configuration, validates it again, estimates it, queues it, and cancels or resumes runs.
+/// The New run form's server side and the run controls: turns a <see cref="RunRequest"/> into a checked
+/// <see cref="RunSetup"/>, estimates it, queues it, and cancels or resumes runs.
 /// </summary>
 public sealed class RunLauncher(
     RunStore store,
@@ -29,95 +29,45 @@ public sealed class RunLauncher(
 {
     public IReadOnlyList<string> Presets => TrainingPresets.Names;
 
-    public IReadOnlyList<PrecisionOption> PrecisionOptions
-    {
-        get
-        {
-            var info = engine.Info;
-            var autocast = info.AutocastAvailable;
-            return
-            [
-                new("auto", "auto", true, $"picks {(info.Bf16Fast && autocast ? "bf16" : "fp32")} on this machine; never fp16 on a CPU"),
-                new("fp32", "fp32", true, null),
-                new("bf16", "bf16", autocast, autocast ? (info.Bf16Fast ? null : "no fast bf16 on this CPU: slower than fp32") : info.AutocastProblem),
-                new("fp16", info.Device == "cpu" ? "fp16 (emulated on CPU)" : "fp16", autocast,
-                    info.Device == "cpu" ? "float32 compute rounded through fp16 where a GPU run holds fp16: overflows like a T4 run, slowly" : null),
-            ];
-        }
-    }
-
-    public RunRequest DefaultsFor(string preset)
-    {
-        var config = PresetConfig(preset);
-        return new RunRequest
-        {
-            Preset = preset,
-            Precision = "auto",
-            BatchSize = config.BatchSize,
-            GradAccum = config.GradAccum,
-            MaxLength = config.MaxLength,
-            LrProjector = config.LrMp,
-            LrVision = config.LrVision,
-            LrLanguage = config.LrLanguage,
-            Steps = config.MaxSteps,
-            WarmupFraction = config.WarmupFraction,
-            EvalInterval = config.EvalInterval,
-            CheckpointInterval = config.CheckpointInterval,
-            Data = config.Data,
-            Seed = config.Seed,
-            NanPolicy = JsonNamingPolicy.SnakeCaseLower.ConvertName(config.NanPolicy.ToString()),
-        };
-    }
-
-    public IReadOnlyDictionary<string, string[]> Validate(RunRequest request)
+    public IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        void Add(string field, string message)
-        {
-            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
-            list.Add(message);
-        }
-
-        if (!Presets.Contains(request.Preset, StringComparer.OrdinalIgnoreCase)) Add(nameof(RunRequest.Preset), $"Unknown preset '{request.Preset}'; choose one of {string.Join(", ", Presets)}.");
-        if (PrecisionOptions.FirstOrDefault(p => p.Value == request.Precision) is not { } precision) Add(nameof(RunRequest.Precision), "Choose auto, fp32, bf16 or fp16.");
-        else if (!precision.Enabled) Add(nameof(RunRequest.Precision), $"{precision.Label} is not available here: {precision.Note}");
-        RunRequestBounds.Check(request, Add);
-        if (!errors.ContainsKey(nameof(RunRequest.Data))
-            && (IsSynthetic(request.Data) ? SyntheticDataProblem(request.Data) : DataPathProblem(request.Data)) is { } dataProblem)
-            Add(nameof(RunRequest.Data), dataProblem);
-
-        if (errors.Count == 0)
-        {
-            var config = ToConfig(request);
-            foreach (var problem in config.Validate()) Add("", problem);
-            if (MaxLengthProblem(config) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
-        }
-        return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        return [.. engine.Precisions.Choices(RunRequestConfig.PresetConfig(request.Preset).ResolveModel())
+            .Select(choice => new PrecisionOption(choice.Name, choice.Label, choice.Available, choice.Note))];
     }
+
+    public RunRequest DefaultsFor(string preset) => RunRequestConfig.Defaults(preset);
+
+    public IReadOnlyDictionary<string, string[]> Validate(RunRequest request) => Check(request).Errors;
 
     public RunEstimate Estimate(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var config = ToConfig(request);
-        var capabilities = DeviceCapabilities.Detect(EngineDevice.Resolve(engine.Info.Device));
-        var precision = capabilities.Resolve(config.Precision);
-        var estimate = MemoryEstimate.For(config, precision);
+        RunSetup setup;
+        try
+        {
+            setup = RunSetup.Check(ToConfig(request), capabilities: engine.Precisions.Capabilities);
+        }
+        catch (RunSetupException e)
+        {
+            throw new ArgumentException(string.Join(" ", e.Problems), nameof(request));
+        }
+        var estimate = setup.Estimate();
         var device = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var breakdown = string.Create(CultureInfo.InvariantCulture,
             $"weights {Mib(estimate.ParameterBytes)}, gradients {Mib(estimate.GradientBytes)}, optimizer {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)}, workspace {Mib(estimate.WorkspaceBytes)}");
-        return new RunEstimate(estimate.TotalBytes, device, breakdown, MaxLengthProblem(config), $"computes in {precision.Label()}",
-            ParameterCount.Of(config.ResolveModel()).Total);
+        return new RunEstimate(estimate.TotalBytes, device, breakdown, MaxLengthProblem(setup.Config), $"computes in {setup.Precision.Label()}",
+            ParameterCount.Of(setup.Model).Total);
     }
 
     public RunSummary Start(RunRequest request)
     {
-        var errors = Validate(request);
-        if (errors.Count > 0)
+        var (errors, setup) = Check(request);
+        if (setup is null)
         {
             throw new ArgumentException(string.Join(" ", errors.SelectMany(e => e.Value)));
         }
-        var config = ToConfig(request);
+        var config = setup.Config;
         var id = NewRunId();
         var document = new RunDocument
         {
@@ -125,7 +75,7 @@ public sealed class RunLauncher(
             Name = string.IsNullOrWhiteSpace(request.Name) ? $"{request.Preset}-{id[^4..]}" : request.Name.Trim(),
             Status = RunStatus.Queued,
             Model = request.Preset,
-            Precision = request.Precision,
+            Precision = setup.Precision.Label(),
             TotalSteps = config.MaxSteps,
             CreatedAt = DateTime.UtcNow,
             ConfigurationJson = JsonSerializer.Serialize(config, RunFiles.Json),
@@ -134,7 +84,7 @@ public sealed class RunLauncher(
         store.Upsert(document);
         var summary = document.ToSummary();
         publisher.Publish(new RunUpdate.Summary(id, summary));
-        runs.Enqueue(id, config, resumeFrom: null);
+        runs.Enqueue(id, setup);
         return summary;
     }
 
@@ -143,28 +93,45 @@ public sealed class RunLauncher(
     public RunSummary ResumeRun(string runId, string? precision = null, bool halveMicroBatch = false)
     {
         var document = store.GetDocument(runId) ?? throw new KeyNotFoundException($"There is no run '{runId}'.");
+        PrecisionMode? asked = null;
+        if (precision is not null)
+        {
+            asked = PrecisionPolicy.TryParse(precision, out var mode)
+                ? mode
+                : throw new ArgumentException($"precision must be {PrecisionPolicy.Names}, or left out to keep the run's; got '{precision}'.", nameof(precision));
+        }
         if (document.Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused)
         {
             throw new InvalidOperationException($"Run '{document.Name}' is {document.Status.ToString().ToLowerInvariant()}; only a stopped run can be resumed.");
+        }
+        if (document.Status == RunStatus.Completed)
+        {
+            throw new InvalidOperationException($"Run '{document.Name}' is complete: it ran all its {document.TotalSteps} steps, so there is nothing to resume. " +
+                                                "To train it further, start a new run from its last checkpoint.");
         }
         var checkpoint = (string.IsNullOrEmpty(document.OutputDirectory) ? null : TrainingRunService.LatestCheckpoint(document.OutputDirectory))
             ?? throw new InvalidOperationException($"Run '{document.Name}' has no checkpoint to resume from.");
         var config = JsonSerializer.Deserialize<TrainingConfig>(document.ConfigurationJson, RunFiles.Json)
             ?? throw new InvalidDataException($"The stored configuration of run '{runId}' cannot be read.");
-        if (precision is not null)
+        // run.json records what the user asked for last; the trainer applies it on top of the checkpoint.
+        if (asked is { } askedMode) config = config with { Precision = askedMode };
+        if (halveMicroBatch) config = config with { BatchSize = Math.Max(1, config.BatchSize / 2), GradAccum = config.GradAccum * 2 };
+        RunSetup setup;
+        try
         {
-            config = config with { Precision = ParsePrecision(precision) };
+            setup = RunSetup.Check(config, new RunStart { Resume = new ResumeRequest(checkpoint.Path, asked, halveMicroBatch) }, engine.Precisions.Capabilities);
         }
-        if (halveMicroBatch)
+        catch (RunSetupException e)
         {
-            config = config with { BatchSize = Math.Max(1, config.BatchSize / 2), GradAccum = config.GradAccum * 2 };
+            // Checked before anything changes: a run that cannot resume stays exactly as it was.
+            throw new InvalidOperationException(string.Join(" ", e.Problems), e);
         }
-        config.EnsureValid();
 
         // The curves continue from the checkpoint: what was recorded after it belongs to the abandoned tail.
         store.DeleteMetricsAfter(runId, checkpoint.Step);
+        var changes = asked is null && !halveMicroBatch ? "" : $" in {setup.Precision.Label()}, micro-batch {setup.MicroBatch} × {setup.GradAccum}";
         var info = new RunEventInfo(runId, checkpoint.Step, DateTimeOffset.UtcNow, "resume", RunEventSeverity.Info,
-            $"Resumed from step {checkpoint.Step}{(precision is null ? "" : $" in {precision}")}", new Dictionary<string, string> { ["checkpoint"] = checkpoint.Path });
+            $"Resumed from step {checkpoint.Step}{changes}", new Dictionary<string, string> { ["checkpoint"] = checkpoint.Path });
         store.AppendEvent(info);
         publisher.Publish(new RunUpdate.Happened(runId, info));
         var summary = store.Update(runId, r =>
@@ -174,10 +141,10 @@ public sealed class RunLauncher(
             r.EndedAt = null;
             r.Error = null;
             r.ConfigurationJson = JsonSerializer.Serialize(config, RunFiles.Json);
-            if (precision is not null) r.Precision = precision;
+            r.Precision = setup.Precision.Label();
         })!;
         publisher.Publish(new RunUpdate.Summary(runId, summary));
-        runs.Enqueue(runId, config, checkpoint.Path);
+        runs.Enqueue(runId, setup);
         return summary;
     }
 
@@ -191,41 +158,45 @@ public sealed class RunLauncher(
         return [.. new Engine.Training.Checkpoints.CheckpointStore(directory).List().Reverse().Select(c => (c.Step, ModelCatalog.CheckpointPrefix + c.Path))];
     }
 
-    /// <summary>The request as the trainer's configuration: the preset's values with the form's on top.</summary>
-    public static TrainingConfig ToConfig(RunRequest request)
+    /// <summary>
+    /// The request checked once: its fields' ranges and names, its data path, then the run as it would start
+    /// (<see cref="RunSetup.Check"/>). Errors are keyed by field ("" for the whole request); the setup is null when there are any.
+    /// </summary>
+    private (IReadOnlyDictionary<string, string[]> Errors, RunSetup? Setup) Check(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return PresetConfig(request.Preset) with
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string field, string message)
         {
-            Precision = ParsePrecision(request.Precision),
-            BatchSize = request.BatchSize,
-            GradAccum = request.GradAccum,
-            MaxLength = request.MaxLength,
-            LrMp = request.LrProjector,
-            LrVision = request.LrVision,
-            LrLanguage = request.LrLanguage,
-            MaxSteps = request.Steps,
-            WarmupFraction = request.WarmupFraction,
-            EvalInterval = request.EvalInterval,
-            CheckpointInterval = request.CheckpointInterval,
-            Data = request.Data,
-            Seed = request.Seed,
-            NanPolicy = request.NanPolicy switch { "stop" => NanPolicy.Stop, "skip" => NanPolicy.Skip, _ => NanPolicy.Recover },
-        };
+            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
+            list.Add(message);
+        }
+
+        if (!Presets.Contains(request.Preset, StringComparer.OrdinalIgnoreCase)) Add(nameof(RunRequest.Preset), $"Unknown preset '{request.Preset}'; choose one of {string.Join(", ", Presets)}.");
+        if (!PrecisionPolicy.TryParse(request.Precision, out _)) Add(nameof(RunRequest.Precision), $"Choose {PrecisionPolicy.Names}.");
+        RunRequestBounds.Check(request, Add);
+        if (!errors.ContainsKey(nameof(RunRequest.Data))
+            && (IsSynthetic(request.Data) ? SyntheticDataProblem(request.Data) : DataPathProblem(request.Data)) is { } dataProblem)
+            Add(nameof(RunRequest.Data), dataProblem);
+
+        RunSetup? setup = null;
+        if (errors.Count == 0)
+        {
+            try
+            {
+                setup = RunSetup.Check(ToConfig(request), capabilities: engine.Precisions.Capabilities);
+                if (MaxLengthProblem(setup.Config) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
+            }
+            catch (RunSetupException e)
+            {
+                foreach (var problem in e.Problems) Add("", problem);
+            }
+        }
+        var result = errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        return (result, result.Count == 0 ? setup : null);
     }
 
-    private static TrainingConfig PresetConfig(string preset) =>
-        TrainingPresets.Names.Contains(preset, StringComparer.OrdinalIgnoreCase)
-            ? TrainingPresets.Get(preset, VlmLoader.BuiltInBaseVocabSize)
-            : TrainingPresets.Get(ModelPresets.TinyName, VlmLoader.BuiltInBaseVocabSize);
-
-    private static PrecisionMode ParsePrecision(string precision) => precision switch
-    {
-        "fp32" => PrecisionMode.Fp32,
-        "bf16" => PrecisionMode.Bf16,
-        "fp16" => PrecisionMode.Fp16,
-        _ => PrecisionMode.Auto,
-    };
+    private TrainingConfig ToConfig(RunRequest request) => RunRequestConfig.ToConfig(request, engine.Device);
 
     /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
     private static string? MaxLengthProblem(TrainingConfig config)

@@ -1,4 +1,5 @@
 using NanoVlm.Client.Services;
+using NanoVlm.Engine.Training;
 
 namespace NanoVlm.Server.Runs;
 
@@ -36,7 +37,8 @@ public static class RunRequestBounds
         if (request.EvalInterval is < 0 or > MaxSteps) add(nameof(RunRequest.EvalInterval), "Evaluate every N steps, with N between 1 and 10,000,000, or 0 to never evaluate.");
         if (request.CheckpointInterval is < 1 or > MaxSteps) add(nameof(RunRequest.CheckpointInterval), "Checkpoint every N steps, with N between 1 and 10,000,000.");
         if (request.Seed < 0) add(nameof(RunRequest.Seed), "The seed must be 0 or positive.");
-        if (request.NanPolicy is not null and not ("stop" or "skip" or "recover")) add(nameof(RunRequest.NanPolicy), "NaN policy is stop, skip or recover.");
+        if (request.NanPolicy is not null && !SettingNames.TryParse<NanPolicy>(request.NanPolicy, out _))
+            add(nameof(RunRequest.NanPolicy), $"NaN policy is {SettingNames.Choices<NanPolicy>()}.");
     }
 
     private static void CheckText(string? value, string field, int maxLength, bool required, Action<string, string> add)

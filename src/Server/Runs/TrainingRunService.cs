@@ -3,7 +3,7 @@ using NanoVlm.Client.Services;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Events;
-using NanoVlm.Engine.Training.Sources;
+using NanoVlm.Engine.Training.Setup;
 using NanoVlm.Server.Inference;
 using NanoVlm.Server.Live;
 using NanoVlm.Server.Storage;
@@ -35,11 +35,10 @@ public sealed partial class TrainingRunService(
     private RunUpdatePublisher Publisher => publisher;
     private ModelCatalog Catalog => catalog;
 
-    /// <summary>One execution of a run: its first start, or a resume from a checkpoint.</summary>
-    private sealed record Execution(string RunId, TrainingConfig Config, string? ResumeFrom);
+    /// <summary>One execution of a run: its first start, or a resume from a checkpoint, checked when it was asked for.</summary>
+    private sealed record Execution(string RunId, RunSetup Setup);
 
-    public void Enqueue(string runId, TrainingConfig config, string? resumeFrom) =>
-        _queue.Writer.TryWrite(new Execution(runId, config, resumeFrom));
+    public void Enqueue(string runId, RunSetup setup) => _queue.Writer.TryWrite(new Execution(runId, setup));
 
     /// <summary>Cancels a queued or running run; false when it is neither.</summary>
     public bool Cancel(string runId)
@@ -100,11 +99,16 @@ public sealed partial class TrainingRunService(
     private async Task RunAsync(Execution execution, CancellationToken stoppingToken)
     {
         var runId = execution.RunId;
-        var folder = folders.Of(runId);
-        PreparedTrainingData prepared;
+        var recorder = new Recorder(this, runId, execution.Setup.Config.HeadroomWarnFactor);
+        LaunchedRun launched;
         try
         {
-            prepared = TrainingDataFactory.Create(execution.Config, imageCheck: allowedRoots.DataImages);
+            launched = execution.Setup.Launch(folders.Of(runId), new LaunchOptions
+            {
+                AlsoTo = recorder,
+                ImageCheck = allowedRoots.DataImages,
+                TensorBoard = false,
+            });
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException)
         {
@@ -112,16 +116,9 @@ public sealed partial class TrainingRunService(
             return;
         }
 
-        using var files = new RunFiles(folder, execution.Config, tensorBoard: false);
-        var recorder = new Recorder(this, runId, execution.Config.HeadroomWarnFactor);
-        var options = new TrainerOptions
+        using (launched)
         {
-            CheckpointDirectory = Path.Combine(folder, RunFiles.CheckpointsFolder),
-            ResumeFrom = execution.ResumeFrom,
-            Evaluator = prepared.Evaluator,
-        };
-        using var run = TrainingRun.Start(execution.Config, () => prepared.Data, options, files, recorder);
-        {
+            var run = launched.Run;
             lock (_gate)
             {
                 _active = (runId, run);
@@ -140,7 +137,6 @@ public sealed partial class TrainingRunService(
                 r.Error = outcome.State is TrainingState.Completed or TrainingState.Cancelled ? null : outcome.Reason;
             }));
         }
-        (prepared.Data as IDisposable)?.Dispose();
         LogFinished(logger, runId);
     }
 
@@ -169,6 +165,7 @@ public sealed partial class TrainingRunService(
     private sealed class Recorder(TrainingRunService service, string runId, double headroomWarnFactor) : ITrainingEventSink
     {
         private int _skipped;
+        private double? _trainingSeconds;
         private DateTime _lastSummary = DateTime.MinValue;
 
         public void Publish(TrainingEvent trainingEvent)
@@ -178,6 +175,7 @@ public sealed partial class TrainingRunService(
                 case MetricsEvent m:
                     var sample = RunEventMapper.ToSample(m, m.Skipped > _skipped);
                     _skipped = m.Skipped;
+                    _trainingSeconds = m.ElapsedSeconds;
                     service.Metrics.Enqueue(runId, [sample]);
                     service.Publisher.Publish(new RunUpdate.Metrics(runId, [sample]));
                     if (RunEventMapper.ToHeadroom(m, headroomWarnFactor) is { } headroom)
@@ -193,6 +191,7 @@ public sealed partial class TrainingRunService(
                         {
                             r.Step = m.Step;
                             r.Precision = m.Precision;
+                            r.TrainingSeconds = _trainingSeconds;
                         }));
                     }
                     return;
@@ -218,6 +217,7 @@ public sealed partial class TrainingRunService(
                     {
                         r.Status = RunEventMapper.ToStatus(state.State);
                         if (state.State == TrainingState.Running) r.StartedAt ??= DateTime.UtcNow;
+                        r.TrainingSeconds = _trainingSeconds ?? r.TrainingSeconds;
                     }));
                     break;
                 case PrecisionSwitchEvent change:

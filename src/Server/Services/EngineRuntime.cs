@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
 using NanoVlm.Engine.Runtime;
+using NanoVlm.Engine.Training;
+using NanoVlm.Engine.Training.Precision;
 using NanoVlm.Server.Hosting;
 
 namespace NanoVlm.Server.Services;
@@ -9,6 +11,7 @@ namespace NanoVlm.Server.Services;
 public sealed class EngineRuntime : ISystemSummaryProvider
 {
     private readonly Lazy<TorchRuntimeInfo> _info;
+    private readonly Lazy<PrecisionPolicy> _precisions;
 
     public EngineRuntime(IOptions<EngineOptions> options)
     {
@@ -19,14 +22,21 @@ public sealed class EngineRuntime : ISystemSummaryProvider
             EngineThreads.Apply(settings.Threads);
             return TorchRuntimeInfo.Detect(device);
         });
+        _precisions = new Lazy<PrecisionPolicy>(() => new PrecisionPolicy(DeviceCapabilities.Of(Info)));
     }
 
     public TorchRuntimeInfo Info => _info.Value;
+
+    /// <summary>The device runs train on ("cpu", "cuda", "cuda:1"): Engine:Device resolved.</summary>
+    public string Device => Info.Device;
+
+    /// <summary>How precisions resolve on this device: what the form shows is what the trainer runs.</summary>
+    public PrecisionPolicy Precisions => _precisions.Value;
 
     public SystemSummary Current => new(
         Info.Device,
         Info.Threads,
         Info.TorchSharpVersion,
         Info.LibTorchVersion,
-        PrecisionSupport.Describe(Info));
+        Precisions.DescribeSupport());
 }

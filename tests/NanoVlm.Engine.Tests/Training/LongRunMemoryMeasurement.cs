@@ -32,7 +32,8 @@ public sealed class LongRunMemoryMeasurement(ITestOutputHelper output)
         var samples = new List<(int Step, double HeapMib, double ResidentMib, double Seconds)>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        using (var run = TrainingRun.Start(config, () => new SyntheticBatches(config.ResolveModel()), new TrainerOptions(), files, progress))
+        using (var run = TrainingRun.Start(config, () => new SyntheticBatches(config.ResolveModel()), new TrainerOptions(), files))
+        using (run.Subscribe(progress.Publish))
         {
             var next = every;
             while (!run.Completion.IsCompleted)

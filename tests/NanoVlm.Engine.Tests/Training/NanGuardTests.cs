@@ -32,7 +32,7 @@ public sealed class NanGuardTests(ITestOutputHelper output)
         Assert.True(double.IsFinite(diagnosis.ModuleInputMaxAbs!.Value));
         Assert.Equal(config.BatchSize, diagnosis.SampleIds.Count);
         Assert.NotNull(diagnosis.LossScale);
-        Assert.Equal(0.03, diagnosis.LearningRates["language"], 1e-12);
+        Assert.Equal(0.05, diagnosis.LearningRates["language"], 1e-12);
         Assert.Empty(diagnosis.NonFiniteParameters);
 
         // The headroom warnings came before the overflow, naming the same kind of layer.

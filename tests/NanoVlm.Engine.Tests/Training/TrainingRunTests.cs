@@ -2,6 +2,7 @@ using System.Text.Json;
 using NanoVlm.Engine.Tests.Model;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Events;
+using NanoVlm.Engine.Training.Setup;
 
 namespace NanoVlm.Engine.Tests.Training;
 
@@ -63,7 +64,7 @@ public sealed class TrainingRunTests
         var config = TrainingFixtures.Micro(steps: 6) with { EvalInterval = 3, CheckpointInterval = 3 };
         using var progress = new StringWriter();
 
-        var exit = TrainCommand.Run(config, folder.Path, c => new SyntheticBatches(c.ResolveModel()), new TrainCommandOptions { Progress = progress });
+        var exit = TrainCommand.Run(RunSetup.Check(config), folder.Path, new LaunchOptions { Data = () => new SyntheticBatches(config.ResolveModel()) }, progress);
 
         Assert.Equal(0, exit);
         using var runJson = JsonDocument.Parse(File.ReadAllText(folder.File(RunFiles.ConfigFileName)));
@@ -91,12 +92,16 @@ public sealed class TrainingRunTests
     {
         using var folder = new TempDirectory();
         var config = TrainingFixtures.Micro(steps: 4) with { NanPolicy = NanPolicy.Stop };
-        var exit = TrainCommand.Run(config, folder.Path, c =>
+        var exit = TrainCommand.Run(RunSetup.Check(config), folder.Path, new LaunchOptions
         {
-            var data = new SyntheticBatches(c.ResolveModel());
-            data.PoisonedSamples.Add(1);
-            return data;
-        }, new TrainCommandOptions { TensorBoard = false });
+            TensorBoard = false,
+            Data = () =>
+            {
+                var data = new SyntheticBatches(config.ResolveModel());
+                data.PoisonedSamples.Add(1);
+                return data;
+            },
+        }, progress: null);
 
         Assert.Equal(1, exit);
         var alert = File.ReadAllLines(folder.File(RunFiles.EventsFileName)).Select(l => JsonDocument.Parse(l).RootElement)

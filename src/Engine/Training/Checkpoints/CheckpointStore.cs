@@ -106,13 +106,19 @@ public sealed class CheckpointStore
     /// <summary>Reads the trainer state and optimizer moments of a checkpoint (the weights go through <see cref="LoadWeights"/>).</summary>
     public static LoadedCheckpoint Load(string checkpointPath)
     {
+        var state = ReadState(checkpointPath);
+        var optimizer = SafeTensors.Load(System.IO.Path.Combine(checkpointPath, OptimizerFileName));
+        return new LoadedCheckpoint(state, optimizer);
+    }
+
+    /// <summary>Only the trainer state of a checkpoint (<c>trainer_state.json</c>): cheap, for checks before a run starts.</summary>
+    public static TrainerState ReadState(string checkpointPath)
+    {
         var statePath = System.IO.Path.Combine(checkpointPath, StateFileName);
         if (!File.Exists(statePath))
             throw new FileNotFoundException($"{checkpointPath} is not a training checkpoint (no {StateFileName}).", statePath);
-        var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), Json)
-                    ?? throw new InvalidDataException($"{statePath} is empty.");
-        var optimizer = SafeTensors.Load(System.IO.Path.Combine(checkpointPath, OptimizerFileName));
-        return new LoadedCheckpoint(state, optimizer);
+        return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), Json)
+               ?? throw new InvalidDataException($"{statePath} is empty.");
     }
 
     /// <summary>Copies the checkpoint's weights into an existing model of the same configuration.</summary>

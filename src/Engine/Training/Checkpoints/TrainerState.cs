@@ -38,6 +38,9 @@ public sealed record TrainerState
 
     [JsonPropertyName("loss_window")] public required IReadOnlyList<double> LossWindow { get; init; }
 
+    /// <summary>Seconds spent training up to this step, over every earlier resume (null in older checkpoints).</summary>
+    [JsonPropertyName("elapsed_seconds")] public double? ElapsedSeconds { get; init; }
+
     /// <summary>The validation loss and ANLS of the latest evaluation at or before this step, if any.</summary>
     [JsonPropertyName("val_loss")] public double? ValLoss { get; init; }
     [JsonPropertyName("anls")] public double? Anls { get; init; }
@@ -53,13 +56,21 @@ public sealed record ScheduleState(
     [property: JsonPropertyName("warmup_steps")] int WarmupSteps,
     [property: JsonPropertyName("min_lr_fraction")] double MinLrFraction);
 
-/// <summary>The best checkpoint by the validation metric: ANLS (higher is better) when evaluated, else validation loss (lower is better).</summary>
+/// <summary>
+/// The best checkpoint by the validation metric: ANLS (higher is better) when evaluated, else validation loss (lower is
+/// better). Equal ANLS goes to the lower validation loss, so a run whose ANLS stays at 0 keeps its best-fitting
+/// checkpoint rather than the untrained step 0.
+/// </summary>
 public sealed record BestCheckpoint(
     [property: JsonPropertyName("metric")] string Metric,
     [property: JsonPropertyName("value")] double Value,
     [property: JsonPropertyName("step")] int Step,
-    [property: JsonPropertyName("name")] string Name)
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("val_loss")] double? ValLoss = null)
 {
-    public bool IsBeatenBy(string metric, double value) =>
-        metric != Metric || (metric == "anls" ? value > Value : value < Value);
+    public bool IsBeatenBy(string metric, double value, double? valLoss) =>
+        metric != Metric
+        || (metric == "anls"
+            ? value > Value || (value == Value && valLoss is { } loss && (ValLoss is not { } best || loss < best))
+            : value < Value);
 }

@@ -1,4 +1,5 @@
 using NanoVlm.Engine.Training.Events;
+using NanoVlm.Engine.Training.Precision;
 
 namespace NanoVlm.Engine.Training.Guard;
 
@@ -24,7 +25,7 @@ public sealed record GuardDecision(GuardAction Action, string Reason, ComputePre
 /// update; a divergence rolls back. The same failure (verdict and module) <c>max_repeated_failures</c> times stops
 /// the run.
 /// </summary>
-public sealed class NanGuard(TrainingConfig config, DeviceCapabilities capabilities)
+public sealed class NanGuard(TrainingConfig config, PrecisionPolicy precisions)
 {
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
 
@@ -53,7 +54,7 @@ public sealed class NanGuard(TrainingConfig config, DeviceCapabilities capabilit
         if (diagnosis.Verdict == NanVerdicts.Divergence)
             return new GuardDecision(GuardAction.RollBack, $"weights diverged ({Where(diagnosis)}): rolling back to the last good checkpoint.");
 
-        var wider = capabilities.Wider(current);
+        var wider = precisions.Wider(current);
         if (wider is null)
             return new GuardDecision(GuardAction.RollBack, $"{diagnosis.Verdict} in {current.Label()}: rolling back to the last good checkpoint.");
         var (newMicroBatch, newGradAccum) = wider == ComputePrecision.Fp32 && microBatch > 1

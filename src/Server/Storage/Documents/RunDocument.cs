@@ -17,12 +17,18 @@ public sealed class RunDocument
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
+
+    /// <summary>Seconds spent training (the latest metric's elapsed time, which continues across resumes).</summary>
+    public double? TrainingSeconds { get; set; }
     public string? Error { get; set; }
     public string ConfigurationJson { get; set; } = "{}";
     public string OutputDirectory { get; set; } = "";
 
     public RunSummary ToSummary() => new(Id, Name, Status, Model, Precision, Step, TotalSteps, BestValidationLoss, BestAnls,
-        AsUtc(CreatedAt), StartedAt is { } started ? AsUtc(started) : null, EndedAt is { } ended ? AsUtc(ended) : null, Error);
+        AsUtc(CreatedAt), StartedAt is { } started ? AsUtc(started) : null, EndedAt is { } ended ? AsUtc(ended) : null, Error)
+    {
+        TrainingSeconds = TrainingSeconds,
+    };
 
     // LiteDB hands DateTime back in local time; the dashboard works in UTC.
     private static DateTimeOffset AsUtc(DateTime time) => new(time.ToUniversalTime(), TimeSpan.Zero);
