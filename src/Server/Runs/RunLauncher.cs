@@ -175,8 +175,8 @@ public sealed class RunLauncher(
         if (!Presets.Contains(request.Preset, StringComparer.OrdinalIgnoreCase)) Add(nameof(RunRequest.Preset), $"Unknown preset '{request.Preset}'; choose one of {string.Join(", ", Presets)}.");
         if (!PrecisionPolicy.TryParse(request.Precision, out _)) Add(nameof(RunRequest.Precision), $"Choose {PrecisionPolicy.Names}.");
         RunRequestBounds.Check(request, Add);
-        if (!errors.ContainsKey(nameof(RunRequest.Data)) && !request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase)
-            && DataPathProblem(request.Data) is { } dataProblem)
+        if (!errors.ContainsKey(nameof(RunRequest.Data))
+            && (IsSynthetic(request.Data) ? SyntheticDataProblem(request.Data) : DataPathProblem(request.Data)) is { } dataProblem)
             Add(nameof(RunRequest.Data), dataProblem);
 
         RunSetup? setup = null;
@@ -201,13 +201,13 @@ public sealed class RunLauncher(
     /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
     private static string? MaxLengthProblem(TrainingConfig config)
     {
-        if (!config.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase))
+        // An unknown synthetic set is refused under Data (see SyntheticDataProblem), not here.
+        if (!IsSynthetic(config.Data) || SyntheticDifficultyOf(config.Data) is not { } difficulty)
         {
             return null;
         }
         try
         {
-            var difficulty = Engine.Data.Synthetic.SyntheticNames.ParseDifficulty(config.Data[TrainingDataFactory.SyntheticPrefix.Length..]);
             var model = config.ResolveModel();
             var encoder = SampleEncoder.ForModel(model, Engine.Text.BuiltInTokenizers.NanoVlmGpt2(), new CollatorOptions(config.MaxLength));
             foreach (var size in new Engine.Data.Synthetic.SyntheticDocVqaGenerator(difficulty, config.Seed).PageSizes)
@@ -225,6 +225,23 @@ public sealed class RunLauncher(
             return e.Message;
         }
     }
+
+    private static bool IsSynthetic(string data) => data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase);
+
+    private static Engine.Data.Synthetic.SyntheticDifficulty? SyntheticDifficultyOf(string data)
+    {
+        try
+        {
+            return Engine.Data.Synthetic.SyntheticNames.ParseDifficulty(data[TrainingDataFactory.SyntheticPrefix.Length..]);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static string? SyntheticDataProblem(string data) => SyntheticDifficultyOf(data) is not null ? null
+        : $"There is no synthetic data set '{data[TrainingDataFactory.SyntheticPrefix.Length..].Trim()}': use synthetic:easy, synthetic:medium or synthetic:hard.";
 
     /// <summary>A dataset path must lie under Storage:DataRoots (symbolic links followed) and exist.</summary>
     private string? DataPathProblem(string data)
