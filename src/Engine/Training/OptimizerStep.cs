@@ -33,8 +33,8 @@ public sealed record StepResult(
     NanDiagnosisReport? Diagnosis);
 
 /// <summary>
-/// One optimizer step, in one dispose scope: set the learning rates; for each of the accumulated micro-batches,
-/// forward in the run's precision and backward of the (scaled) loss; unscale; one device sync for the loss, the
+/// One optimizer step, in one dispose scope: set the learning rates; for each of the accumulated micro-batches (each in
+/// its own dispose scope), forward in the run's precision and backward of the (scaled) loss; unscale; one device sync for the loss, the
 /// gradient norm and the token count (the NaN guard's every-step check); then either clip and update, back the
 /// loss scale off, or diagnose a failure while the batch is still at hand.
 /// </summary>
@@ -55,8 +55,11 @@ public static class OptimizerStep
         var observed = new List<ModuleActivation>();
         for (var micro = 0; micro < session.GradAccum; micro++)
         {
-            var batch = session.Data.NextBatch(session.MicroBatch);
+            var batch = session.Data.NextBatch(session.MicroBatch); // kept until the step ends: a failure is diagnosed on it
             batches.Add(batch);
+            // The forward's tensors are released after each backward, not at the end of the step: with 8 micro-batches
+            // per step (nanoVLM's default) the step would otherwise hold 8 micro-batches' activations at once.
+            using var microScope = NewDisposeScope();
             Tensor loss;
             using (PrecisionScope.Enter(session.Precision, model, session.OnCuda))
             using (var probe = measureHeadroom ? ActivationProbe.Attach(model) : null) // after the fp16 rounding hooks
