@@ -162,6 +162,11 @@ public sealed class ModelSourceResolverTests
         Assert.Equal(300, source.Tokenizer.Tokenizer.ImageTokenId);
         Assert.Equal((Path.GetFullPath(vision), Path.GetFullPath(language)), (source.Import!.Vision, source.Import.Language));
         Assert.Contains("imported from Hugging Face backbones", source.Description, StringComparison.Ordinal);
+
+        // A run started from it keeps that tokenizer in its folder, so the run's own checkpoints resolve to it.
+        var run = temp.File("run");
+        Assert.Equal(Path.Combine(run, "tokenizer.json"), source.Tokenizer.WriteBeside(run));
+        Assert.Equal(File.ReadAllText(source.Tokenizer.File!), File.ReadAllText(Path.Combine(run, "tokenizer.json")));
     }
 
     [Fact]
@@ -222,6 +227,8 @@ public sealed class ModelSourceResolverTests
 
         Assert.Equal((TokenizerOrigin.BuiltIn, null), (source.Tokenizer.Origin, source.Tokenizer.File));
         Assert.Same(BuiltInTokenizers.NanoVlmGpt2(), source.Tokenizer.Tokenizer);
+        Assert.Null(source.Tokenizer.WriteBeside(temp.File("run")));
+        Assert.False(File.Exists(Path.Combine(temp.File("run"), "tokenizer.json")));
     }
 
     [Fact]
