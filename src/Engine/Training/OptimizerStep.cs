@@ -1,9 +1,11 @@
+using TorchSharp;
 using NanoVlm.Engine.Training.Data;
 using NanoVlm.Engine.Training.Events;
 using NanoVlm.Engine.Training.Guard;
 using NanoVlm.Engine.Training.Optimization;
 using NanoVlm.Engine.Training.Precision;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Training;
 
@@ -68,9 +70,9 @@ public static class OptimizerStep
                 loss = model.Loss(hidden, batch.Labels);
                 if (probe is not null) observed.AddRange(probe.Read());
             }
-            loss.mul(lossScale / session.GradAccum).backward();
-            lossSum.add_(loss.detach().to(ScalarType.Float32).reshape(1));
-            tokens.add_(batch.AttentionMask.ne(0).sum().reshape(1).to(tokens.device));
+            using (Scalar perMicroBatch = lossScale / session.GradAccum) loss.mul(perMicroBatch).backward();
+            lossSum.add_(loss.detach().to(ScalarType.Float32).reshape(1), NativeScalars.One);
+            tokens.add_(batch.AttentionMask.ne(NativeScalars.Zero).sum().reshape(1).to(tokens.device), NativeScalars.One);
         }
         var headroom = measureHeadroom ? Headroom(observed) : null;
         var images = batches.Sum(b => b.ImageCount);
@@ -79,13 +81,15 @@ public static class OptimizerStep
         var parameters = session.Optimizer.Parameters.Where(p => p.grad is not null).ToList();
         using (no_grad())
         {
+            using Scalar unscale = 1 / lossScale;
             if (lossScale != 1)
-                foreach (var p in parameters) p.grad!.mul_(1 / lossScale);
+                foreach (var p in parameters) p.grad!.mul_(unscale);
         }
         var gradNorm = parameters.Count == 0
             ? zeros(1, device: model.Device)
             : stack(parameters.Select(p => p.grad!.detach().to(ScalarType.Float32).norm()).ToArray()).norm().reshape(1);
-        var synced = cat([lossSum.div(session.GradAccum), gradNorm, tokens.to(ScalarType.Float32)]).to(ScalarType.Float64, CPU).data<double>().ToArray();
+        using Scalar accumulation = session.GradAccum;
+        var synced = cat([lossSum.div(accumulation), gradNorm, tokens.to(ScalarType.Float32)]).to(ScalarType.Float64, CPU).data<double>().ToArray();
         var (meanLoss, totalNorm, tokenCount) = (synced[0], synced[1], (long)synced[2]);
         double? reportedScale = session.Scaler.Enabled ? lossScale : null;
 
@@ -109,7 +113,7 @@ public static class OptimizerStep
         // Clip and update.
         if (session.Config.MaxGradNorm > 0 && totalNorm > session.Config.MaxGradNorm)
         {
-            var coefficient = session.Config.MaxGradNorm / (totalNorm + 1e-6);
+            using Scalar coefficient = session.Config.MaxGradNorm / (totalNorm + 1e-6);
             using var noGrad = no_grad();
             foreach (var p in parameters) p.grad!.mul_(coefficient);
         }
