@@ -127,6 +127,10 @@ public sealed class RunPagesTests : IAsyncDisposable
 
         public RunRequest DefaultsFor(string preset) => new();
 
+        public IReadOnlyList<StartChoice> StartChoices() => [new("preset:tiny", "tiny", "Presets (from scratch)", 0)];
+
+        public RunRequest DefaultsForInit(string init) => throw new ArgumentException("no models here");
+
         public IReadOnlyDictionary<string, string[]> Validate(RunRequest request) => new Dictionary<string, string[]>();
 
         public RunEstimate Estimate(RunRequest request) => new(0, 1, "", null, "fp32", 0);

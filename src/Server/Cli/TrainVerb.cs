@@ -74,6 +74,7 @@ public sealed class TrainVerb : IVerb
             await console.Out.WriteLineAsync(setup.DescribeEstimate());
             return CommandLine.Success;
         }
+        if (setup.MemoryProblem() is { } memory) throw new UsageException($"The run cannot start: {memory}");
 
         var outDir = Path.GetFullPath(arguments.GetString("out") ?? resume?.RunDirectory ?? DefaultOutputDirectory());
         if (resume is null && Directory.Exists(outDir) && File.Exists(Path.Combine(outDir, RunFiles.ConfigFileName)))
@@ -118,14 +119,16 @@ public sealed class TrainVerb : IVerb
     /// <summary>The run as it will start; every problem with it is a usage error listing all of them.</summary>
     public static RunSetup CheckSetup(TrainingConfig config, RunStart start)
     {
+        RunSetup setup;
         try
         {
-            return RunSetup.Check(config, start);
+            setup = RunSetup.Check(config, start);
         }
         catch (RunSetupException e)
         {
             throw new UsageException("The run cannot start:\n- " + string.Join("\n- ", e.Problems));
         }
+        return setup;
     }
 
     /// <summary>

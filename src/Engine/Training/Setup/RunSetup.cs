@@ -59,12 +59,12 @@ public sealed class RunSetup
     /// <summary>
     /// Checks everything that can be checked before a run starts, reporting every problem at once in a
     /// <see cref="RunSetupException"/>: the configuration's values, the device, the precision on that device, and the
-    /// checkpoint a resume continues from, and whether the run fits in the memory at hand. A run that starts from
-    /// existing weights (<see cref="RunStart.Init"/>) trains their architecture, whatever the configuration's model.
+    /// checkpoint a resume continues from. A run that starts from existing weights (<see cref="RunStart.Init"/>) trains
+    /// their architecture, whatever the configuration's model. Whether it fits in memory is <see cref="MemoryProblem"/>'s
+    /// question, asked by the edges that start runs (an estimate is wanted for runs that do not fit too).
     /// </summary>
     /// <param name="capabilities">overrides the detected device capabilities (tests rehearse other devices)</param>
-    /// <param name="memory">the memory a CPU run may take (default: what the machine has available now)</param>
-    public static RunSetup Check(TrainingConfig config, RunStart? start = null, DeviceCapabilities? capabilities = null, AvailableMemory? memory = null)
+    public static RunSetup Check(TrainingConfig config, RunStart? start = null, DeviceCapabilities? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         start ??= RunStart.Fresh;
@@ -88,20 +88,27 @@ public sealed class RunSetup
         if (start.Init is not null && start.Resume is not null)
             problems.Add("A run either resumes a checkpoint or starts from existing weights (init), not both.");
         if (problems.Count > 0) throw new RunSetupException(problems);
-        var setup = new RunSetup(config, model, device, precisions, start, resumed);
-        if (!device.IsCuda)
+        return new RunSetup(config, model, device, precisions, start, resumed);
+    }
+
+    /// <summary>
+    /// Why the run would not fit in the memory at hand (needed against available, and what would fit), or null when it
+    /// fits. Only for CPU runs: GPU memory is the device's to refuse, while a CPU run that cannot fit would only find out
+    /// by swapping or being killed.
+    /// </summary>
+    /// <param name="memory">the memory the run may take (default: what the machine has available now)</param>
+    public string? MemoryProblem(AvailableMemory? memory = null)
+    {
+        if (Device.IsCuda) return null;
+        try
         {
-            // GPU memory is the device's to refuse; a CPU run that cannot fit would only find out by swapping or being killed.
-            try
-            {
-                MemoryFit.Ensure(config with { BatchSize = setup.MicroBatch, GradAccum = setup.GradAccum }, setup.Precision, memory ?? MachineMemory.Available());
-            }
-            catch (InsufficientMemoryForRunException e)
-            {
-                throw new RunSetupException([e.Message]);
-            }
+            MemoryFit.Ensure(Config with { BatchSize = MicroBatch, GradAccum = GradAccum }, Precision, memory ?? MachineMemory.Available());
+            return null;
         }
-        return setup;
+        catch (InsufficientMemoryForRunException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>The memory the run needs at its first step's precision and micro-batch.</summary>
