@@ -76,10 +76,7 @@ public sealed class PlaygroundService(
             throw new PlaygroundException("Type a question first.");
         }
         RequireUpload(uploadId);
-        if (!catalog.Contains(modelId))
-        {
-            throw new PlaygroundException($"Unknown model '{modelId}'. Pick one from the list.");
-        }
+        var modelName = RequireModel(modelId).Name;
         var askOptions = new AskOptions
         {
             MaxNewTokens = settings.MaxNewTokens,
@@ -97,10 +94,7 @@ public sealed class PlaygroundService(
         var bytes = uploads.Read(uploadId);
         using var image = Decode(bytes);
         var result = await worker.RunAsync(cache =>
-        {
-            var model = cache.Get(modelId);
-            return new VqaAnswerer(model, Decoder).Ask(image, question, askOptions, onText, cancellationToken);
-        }, cancellationToken);
+            new VqaAnswerer(LoadModel(cache, modelId, modelName), Decoder).Ask(image, question, askOptions, onText, cancellationToken), cancellationToken);
 
         double? anls = string.IsNullOrWhiteSpace(expectedAnswer) ? null : Anls.Score(result.Answer, [expectedAnswer]);
         var answer = new PlaygroundAnswer(result.Answer, result.Tokens, result.MsToFirstToken, result.MsTotal, result.Stopped, anls);
@@ -111,6 +105,7 @@ public sealed class PlaygroundService(
             UploadId = uploadId,
             ThumbnailDataUrl = PreviewImages.DataUrl(image, 96),
             ModelId = modelId,
+            ModelName = modelName,
             Question = question,
             Answer = result.Answer,
             ExpectedAnswer = string.IsNullOrWhiteSpace(expectedAnswer) ? null : expectedAnswer,
@@ -148,6 +143,32 @@ public sealed class PlaygroundService(
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
             throw new PlaygroundException(e.Message);
+        }
+    }
+
+    /// <summary>The listed model, or a <see cref="PlaygroundException"/> saying it is unknown or that its checkpoint is gone.</summary>
+    private ModelChoice RequireModel(string modelId)
+    {
+        ConfigOf(modelId);
+        return catalog.Find(modelId) ?? throw new PlaygroundException($"Unknown model '{modelId}'. Pick one from the list.");
+    }
+
+    /// <summary>On the inference thread: the model from the cache, loading it first if needed; a load that fails says why.</summary>
+    private static Engine.Inference.LoadedVlm LoadModel(ModelCache cache, string modelId, string modelName)
+    {
+        try
+        {
+            return cache.Get(modelId);
+        }
+        catch (ArgumentException e)
+        {
+            // The catalog's own words: an unknown model, or a checkpoint deleted since it was picked.
+            throw new PlaygroundException(e.Message);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException
+            or Engine.Model.InvalidVlmConfigException or Engine.Checkpoints.CheckpointMismatchException)
+        {
+            throw new PlaygroundException($"'{modelName}' cannot be loaded: {e.Message}");
         }
     }
 
