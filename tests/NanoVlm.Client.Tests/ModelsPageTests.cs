@@ -5,11 +5,14 @@ using NanoVlm.Client.Services;
 
 namespace NanoVlm.Client.Tests;
 
-/// <summary>The Models page fed by an in-memory registry that, like the server's, drops a model whose checkpoint was deleted.</summary>
+/// <summary>The Models page fed by a registry in memory that drops a model whose checkpoint was deleted, as the server's does.</summary>
 public sealed class ModelsPageTests : IAsyncDisposable
 {
     private readonly BunitContext _context = new();
-    private readonly InMemoryRegistry _registry = new();
+    private readonly ListedModels _registry = new(
+        ListedModels.RunCheckpoint("r1", "tiny", 20),
+        ListedModels.RunCheckpoint("r1", "tiny", 400, best: true),
+        new ModelChoice("preset:tiny", "tiny", "preset (random weights)", 3_200_000));
 
     public ModelsPageTests()
     {
@@ -43,28 +46,5 @@ public sealed class ModelsPageTests : IAsyncDisposable
         // The page still works: another model's configuration opens.
         await page.FindAll("[data-testid=models-table] tbody tr")[0].ClickAsync(new());
         Assert.Contains("vit_img_size", page.Find("[data-testid=model-config]").TextContent, StringComparison.Ordinal);
-    }
-
-    private sealed class InMemoryRegistry : IModelRegistry
-    {
-        private readonly List<ModelChoice> _models =
-        [
-            new("checkpoint:/data/runs/r1/checkpoints/step_000020", "tiny · step 20", "run r1", 3_200_000) { Directory = "/data/runs/r1/checkpoints/step_000020" },
-            new("checkpoint:/data/runs/r1/checkpoints/step_000400", "tiny · step 400", "run r1", 3_200_000) { Directory = "/data/runs/r1/checkpoints/step_000400", IsBest = true },
-            new("preset:tiny", "tiny", "preset (random weights)", 3_200_000),
-        ];
-
-        public List<string> Deleted { get; } = [];
-
-        public IReadOnlyList<ModelChoice> Models() => [.. _models.Where(m => !Deleted.Contains(m.Id))];
-
-        public ModelChoice RegisterCheckpoint(string directory, string? name) => throw new PlaygroundException("Not in this test.");
-
-        public Task<ModelChoice> ImportBackbonesAsync(string visionDirectory, string languageDirectory, string name, CancellationToken cancellationToken) =>
-            throw new PlaygroundException("Not in this test.");
-
-        public string ConfigurationJson(string modelId) => Deleted.Contains(modelId)
-            ? throw new PlaygroundException($"The checkpoint '{modelId}' no longer exists: its folder was deleted.")
-            : "{ \"vit_img_size\": 64 }";
     }
 }
