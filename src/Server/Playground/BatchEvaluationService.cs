@@ -100,6 +100,7 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
             DataPath = reader?.Path ?? dataPath,
             Format = reader?.Format.ToName() ?? DocVqaFormat.DocVqaJson.ToName(),
             ModelId = modelId,
+            ModelName = _catalog.Find(modelId)?.Name,
             MaxNewTokens = request.MaxNewTokens,
             Limit = request.Limit,
             Status = BatchEvaluationStatus.Preparing,
