@@ -1,5 +1,11 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using NanoVlm.Client.Services;
+using NanoVlm.Engine.Checkpoints;
+using NanoVlm.Engine.Inference;
+using NanoVlm.Server.Playground;
+using NanoVlm.Server.Storage;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -112,10 +118,60 @@ public sealed class PlaygroundTests(LiveDashboard dashboard) : IClassFixture<Liv
         await page.CloseAsync();
     }
 
-    private async Task<IPage> OpenPlayground()
+    [Fact]
+    public async Task PickingACheckpointDeletedMeanwhileSaysSoAndThePageKeepsWorking()
+    {
+        // A checkpoint listed when the page opens, then deleted (as checkpoint retention does) before it is picked.
+        var folder = Path.Combine(dashboard.Services.GetRequiredService<DataDirectory>().Root, "doomed-checkpoint");
+        using (var model = VlmLoader.Load("tiny"))
+        {
+            NanoVlmCheckpoint.Save(model.Model, folder);
+        }
+        dashboard.Services.GetRequiredService<IModelRegistry>().RegisterCheckpoint(folder, "doomed");
+        var page = await OpenPlayground("?model=preset:tiny");
+        await page.Locator("[data-testid=upload-zone] input[type=file]").SetInputFilesAsync(new FilePayload { Name = "page.png", MimeType = "image/png", Buffer = Png(150, 100) });
+        await Assertions.Expect(page.Locator("[data-testid=preview-caption]")).ToContainTextAsync("image tokens");
+        Directory.Delete(folder, recursive: true);
+
+        await page.Locator("input[data-testid=model-select]").ClickAsync();
+        await page.Locator(".mud-popover-open [data-testid=model-choice]", new() { HasText = "doomed" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model-error]")).ToContainTextAsync("no longer exists");
+
+        // The circuit lives: typing registers, Ask is enabled and answers, and the select opens without the deleted model.
+        await page.Locator("textarea[data-testid=question]").FillAsync("What is the total?");
+        await page.Locator("[data-testid=ask]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=answer-stats]")).ToContainTextAsync("first token", new() { Timeout = 60_000 });
+        await page.Locator("input[data-testid=model-select]").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-popover-open [data-testid=model-choice]").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".mud-popover-open [data-testid=model-choice]", new() { HasText = "doomed" })).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ALongAnswerWithoutSpacesWrapsInTheAnswerBoxAndTheHistory()
+    {
+        // A model that repeats one token answers with a single 400-character word.
+        var word = string.Concat(Enumerable.Repeat("DAY", 134));
+        dashboard.Services.GetRequiredService<DashboardDatabase>().Playground.Insert(new PlaygroundDocument
+        {
+            Id = Guid.NewGuid().ToString("N"), Time = DateTime.UtcNow, UploadId = "", ThumbnailDataUrl = "", ModelId = "preset:tiny",
+            Question = "What does it say?", Answer = word,
+        });
+        var page = await OpenPlayground();
+        await Assertions.Expect(page.Locator("[data-testid=history-answer]", new() { HasText = "DAYDAY" })).ToBeVisibleAsync();
+        // The answer box shows what the stream writes into it: the same word.
+        await page.Locator("[data-testid=answer]").EvaluateAsync("(element, text) => element.textContent = text", word);
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(widths[0] <= widths[1], $"the page is {widths[0]} px wide in a {widths[1]} px window");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("playground-long-answer.png"), FullPage = true });
+        await page.CloseAsync();
+    }
+
+    private async Task<IPage> OpenPlayground(string query = "")
     {
         var page = await dashboard.NewPageAsync(1300, 1000);
-        await page.GotoAsync(new Uri(dashboard.BaseAddress, "playground").ToString());
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, "playground" + query).ToString());
         await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
         return page;
     }
