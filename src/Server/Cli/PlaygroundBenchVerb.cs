@@ -16,7 +16,8 @@ namespace NanoVlm.Server.Cli;
 /// through its own services (the playground on the inference worker, the run launcher on the training thread), measures
 /// (1) time to first token and decode speed of playground answers on a one-page document, per model preset, alone;
 /// (2) a training run's tokens/s alone, while the playground answers continuously, and alone again;
-/// (3) the answers' figures during that training. Prints a table; measured, never asserted.
+/// (3) the answers' figures during that training. With --api it measures instead the time to first token of POST /api/ask
+/// over loopback, as a client sees it. Prints a table; measured, never asserted.
 /// </summary>
 public sealed class PlaygroundBenchVerb : IVerb
 {
