@@ -168,6 +168,61 @@ public sealed class PlaygroundTests(LiveDashboard dashboard) : IClassFixture<Liv
         await page.CloseAsync();
     }
 
+    /// <summary>
+    /// A real run whose checkpoint retention deletes checkpoints: the run page's Checkpoints menu, the playground's model
+    /// list and the Models table offer only the checkpoints on disk, by step as a number, with the best one marked.
+    /// </summary>
+    [Fact]
+    public async Task EveryListOffersTheKeptCheckpointsByStepWithTheBestMarked()
+    {
+        // 12 steps, a checkpoint every 2, the last 3 and the best kept: 2, 4 and 6 are written, then deleted.
+        var launcher = dashboard.Services.GetRequiredService<IRunLauncher>();
+        var run = launcher.Start(launcher.DefaultsFor("tiny") with
+        {
+            Name = "pruned", Precision = "fp32", BatchSize = 2, GradAccum = 1, MaxLength = 48, Steps = 12, EvalInterval = 12,
+            CheckpointInterval = 2, Data = "synthetic:easy", Seed = 3,
+        });
+        var queries = dashboard.Services.GetRequiredService<IRunQueries>();
+        for (var waited = 0; queries.GetRun(run.Id) is { IsActive: true }; waited++)
+        {
+            Assert.True(waited < 1800, "the 12-step run did not finish in 3 minutes");
+            await Task.Delay(100);
+        }
+        var kept = dashboard.Services.GetRequiredService<IModelRegistry>().Models().Where(m => m.Run?.RunId == run.Id).ToList();
+        var keptSteps = kept.Select(m => m.Run!.Step).ToList();
+        Assert.DoesNotContain(4, keptSteps);
+        Assert.Equal(keptSteps.Order(), keptSteps);
+        var best = Assert.Single(kept, m => m.IsBest).Name;
+
+        var page = await dashboard.NewPageAsync(1300, 1000);
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, $"runs/{run.Id}").ToString());
+        await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
+        await page.Locator("[data-testid=checkpoints-menu] button").First.ClickAsync();
+        var items = page.Locator("[data-testid=checkpoint-item]");
+        await Assertions.Expect(items).ToHaveCountAsync(kept.Count);
+        Assert.Equal(keptSteps.AsEnumerable().Reverse().Select(s => $"Step {s}"),
+            (await items.AllInnerTextsAsync()).Select(text => text.Split(':')[0].Trim()));
+        await Assertions.Expect(page.Locator("[data-testid=checkpoint-item] [data-testid=best-checkpoint]")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("run-checkpoints-menu.png") });
+
+        // The menu's best checkpoint opens in the playground, selected, with the same list and the same mark.
+        await page.Locator("[data-testid=checkpoint-item]", new() { Has = page.Locator("[data-testid=best-checkpoint]") }).ClickAsync();
+        await Assertions.Expect(page.Locator("input[data-testid=model-select]")).ToHaveValueAsync(best);
+        await page.Locator("input[data-testid=model-select]").ClickAsync();
+        var choices = page.Locator(".mud-popover-open [data-testid=model-choice]", new() { HasText = "pruned · step" });
+        await Assertions.Expect(choices).ToHaveCountAsync(kept.Count);
+        Assert.Equal(kept.Select(m => m.Name), await choices.EvaluateAllAsync<string[]>("nodes => nodes.map(n => n.firstElementChild.textContent.trim())"));
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("playground-model-list.png") });
+        await page.Keyboard.PressAsync("Escape");
+
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, "models").ToString());
+        var names = page.Locator("[data-testid=models-name]", new() { HasText = "pruned · step" });
+        await Assertions.Expect(names).ToHaveCountAsync(kept.Count);
+        Assert.Equal(kept.Select(m => m.Name), await names.AllInnerTextsAsync());
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("models-page.png") });
+        await page.CloseAsync();
+    }
+
     private async Task<IPage> OpenPlayground(string query = "")
     {
         var page = await dashboard.NewPageAsync(1300, 1000);
