@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NanoVlm.Server.Cli;
+using NanoVlm.Server.Engine;
 using NanoVlm.Server.Hosting;
 
 namespace NanoVlm.Server.Tests;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
-using NanoVlm.Server.Playground;
 using NanoVlm.Server.Storage;
 using NanoVlm.Server.Storage.Documents;
 

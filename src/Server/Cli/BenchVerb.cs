@@ -82,7 +82,7 @@ public sealed class BenchVerb : IVerb
         foreach (var preset in plan.GenerationPresets)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var figures = GenerationBenchmark.Run(preset, ModelPresets.Get(preset, Engine.Inference.VlmLoader.BuiltInBaseVocabSize), plan.NewTokens, plan.GenerationRepeats);
+            var figures = GenerationBenchmark.Run(preset, ModelPresets.Get(preset, NanoVlm.Engine.Inference.VlmLoader.BuiltInBaseVocabSize), plan.NewTokens, plan.GenerationRepeats);
             generation.Add(figures);
             BenchTable.Generation(output, figures);
         }

@@ -5,6 +5,7 @@ using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Runtime;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Precision;
+using NanoVlm.Server.Engine;
 using NanoVlm.Server.Hosting;
 
 namespace NanoVlm.Server.Cli;

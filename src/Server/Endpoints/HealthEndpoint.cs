@@ -1,5 +1,5 @@
 using NanoVlm.Server.Access;
-using NanoVlm.Server.Services;
+using NanoVlm.Server.Engine;
 
 namespace NanoVlm.Server.Endpoints;
 

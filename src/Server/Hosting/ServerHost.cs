@@ -3,11 +3,11 @@ using MudBlazor.Services;
 using NanoVlm.Client;
 using NanoVlm.Server.Access;
 using NanoVlm.Server.Endpoints;
+using NanoVlm.Server.Engine;
+using NanoVlm.Server.Inference;
 using NanoVlm.Server.Live;
 using NanoVlm.Server.Monitoring;
-using NanoVlm.Server.Playground;
 using NanoVlm.Server.Runs;
-using NanoVlm.Server.Services;
 using NanoVlm.Server.Storage;
 
 namespace NanoVlm.Server.Hosting;

@@ -1,7 +1,7 @@
 using NanoVlm.Client.Services;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
-using NanoVlm.Server.Services;
+using NanoVlm.Server.Engine;
 
 namespace NanoVlm.Server.Inference;
 

@@ -2,6 +2,7 @@ using NanoVlm.Client.Services;
 using NanoVlm.Engine.Checkpoints.HuggingFace;
 using NanoVlm.Engine.Model;
 using NanoVlm.Server.Storage;
+using NanoVlm.Server.Storage.Documents;
 
 namespace NanoVlm.Server.Inference;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NanoVlm.Client.Services;
-using NanoVlm.Server.Services;
+using NanoVlm.Server.Engine;
 
 namespace NanoVlm.Server.Monitoring;
 

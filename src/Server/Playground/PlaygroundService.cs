@@ -6,6 +6,7 @@ using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Vision;
 using NanoVlm.Server.Inference;
 using NanoVlm.Server.Storage;
+using NanoVlm.Server.Storage.Documents;
 
 namespace NanoVlm.Server.Playground;
 
@@ -59,7 +60,7 @@ public sealed class PlaygroundService(
         return Task.FromResult(PreviewOf(uploadId, image, config));
     }
 
-    private static ImagePreview PreviewOf(string uploadId, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image, Engine.Model.VlmConfig config)
+    private static ImagePreview PreviewOf(string uploadId, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image, NanoVlm.Engine.Model.VlmConfig config)
     {
         var processor = new NanoVlmImageProcessor(new ImageProcessorSettings(config.VitImgSize, config.MaxImgSize, config.ResizeToMaxSideLen));
         var (rows, columns) = processor.GridFor(image.Height, image.Width);
@@ -172,7 +173,7 @@ public sealed class PlaygroundService(
 
     private IEnumerable<string> ReferencedUploads() => database.Playground.FindAll().Select(d => d.UploadId);
 
-    private Engine.Model.VlmConfig ConfigOf(string modelId)
+    private NanoVlm.Engine.Model.VlmConfig ConfigOf(string modelId)
     {
         try
         {
@@ -192,7 +193,7 @@ public sealed class PlaygroundService(
     }
 
     /// <summary>On the inference thread: the model from the cache, loading it first if needed; a load that fails says why.</summary>
-    private static Engine.Inference.LoadedVlm LoadModel(ModelCache cache, string modelId, string modelName)
+    private static NanoVlm.Engine.Inference.LoadedVlm LoadModel(ModelCache cache, string modelId, string modelName)
     {
         try
         {
@@ -204,7 +205,7 @@ public sealed class PlaygroundService(
             throw new PlaygroundException(e.Message);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException
-            or Engine.Model.InvalidVlmConfigException or Engine.Checkpoints.CheckpointMismatchException)
+            or NanoVlm.Engine.Model.InvalidVlmConfigException or NanoVlm.Engine.Checkpoints.CheckpointMismatchException)
         {
             throw new PlaygroundException($"'{modelName}' cannot be loaded: {e.Message}");
         }

@@ -40,7 +40,7 @@ public sealed partial class RunCheckpointsRegistrar(RunStore store, ModelCatalog
                 {
                     catalog.RegisterRunCheckpoint(checkpoint.Path, run.Id, run.Name, checkpoint.Step);
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException or Engine.Model.InvalidVlmConfigException)
+                catch (Exception e) when (e is IOException or InvalidDataException or NanoVlm.Engine.Model.InvalidVlmConfigException)
                 {
                     // A damaged checkpoint is simply not offered; the run page still lists the run.
                 }

@@ -7,9 +7,9 @@ using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Precision;
 using NanoVlm.Engine.Training.Setup;
 using NanoVlm.Engine.Training.Sources;
+using NanoVlm.Server.Engine;
 using NanoVlm.Server.Inference;
 using NanoVlm.Server.Live;
-using NanoVlm.Server.Services;
 using NanoVlm.Server.Storage;
 using NanoVlm.Server.Storage.Documents;
 
@@ -183,7 +183,7 @@ public sealed class RunLauncher(
         if (string.IsNullOrEmpty(document?.OutputDirectory)) return [];
         var directory = Path.Combine(document.OutputDirectory, RunFiles.CheckpointsFolder);
         if (!Directory.Exists(directory)) return [];
-        return [.. new Engine.Training.Checkpoints.CheckpointStore(directory).List().Reverse().Select(c => (c.Step, ModelCatalog.CheckpointPrefix + c.Path))];
+        return [.. new NanoVlm.Engine.Training.Checkpoints.CheckpointStore(directory).List().Reverse().Select(c => (c.Step, ModelCatalog.CheckpointPrefix + c.Path))];
     }
 
     /// <summary>
@@ -238,11 +238,11 @@ public sealed class RunLauncher(
     private TrainingConfig ToConfig(RunRequest request) => RunRequestConfig.ToConfig(request, engine.Device);
 
     /// <summary>Where the request's run starts from (its resolved init, if any); the resolver says why an init cannot be used.</summary>
-    private static RunStart StartOf(RunRequest request, Func<string, Engine.Checkpoints.Sources.ModelSource> resolve) =>
+    private static RunStart StartOf(RunRequest request, Func<string, NanoVlm.Engine.Checkpoints.Sources.ModelSource> resolve) =>
         string.IsNullOrWhiteSpace(request.Init) ? RunStart.Fresh : new RunStart { Init = resolve(request.Init) };
 
     /// <summary>The request's init resolved, or null when it has none or it cannot be used (the checks say why).</summary>
-    private Engine.Checkpoints.Sources.ModelSource? TryInit(RunRequest request)
+    private NanoVlm.Engine.Checkpoints.Sources.ModelSource? TryInit(RunRequest request)
     {
         try
         {
@@ -254,7 +254,7 @@ public sealed class RunLauncher(
         }
     }
 
-    private static string ModelLabel(Engine.Checkpoints.Sources.ModelSource init, RunSummary? parent) =>
+    private static string ModelLabel(NanoVlm.Engine.Checkpoints.Sources.ModelSource init, RunSummary? parent) =>
         parent is not null ? $"{parent.Name} · step {init.Parent!.Step}" : Path.GetFileName(init.Directory);
 
     /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
@@ -269,9 +269,9 @@ public sealed class RunLauncher(
         try
         {
             var model = config.ResolveModel();
-            var tokenizer = setup.Start.Init?.Tokenizer.Tokenizer ?? Engine.Text.BuiltInTokenizers.NanoVlmGpt2();
+            var tokenizer = setup.Start.Init?.Tokenizer.Tokenizer ?? NanoVlm.Engine.Text.BuiltInTokenizers.NanoVlmGpt2();
             var encoder = SampleEncoder.ForModel(model, tokenizer, new CollatorOptions(config.MaxLength));
-            foreach (var size in new Engine.Data.Synthetic.SyntheticDocVqaGenerator(difficulty, config.Seed).PageSizes)
+            foreach (var size in new NanoVlm.Engine.Data.Synthetic.SyntheticDocVqaGenerator(difficulty, config.Seed).PageSizes)
             {
                 encoder.EnsureImagesFit([size]);
             }
@@ -289,11 +289,11 @@ public sealed class RunLauncher(
 
     private static bool IsSynthetic(string data) => data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase);
 
-    private static Engine.Data.Synthetic.SyntheticDifficulty? SyntheticDifficultyOf(string data)
+    private static NanoVlm.Engine.Data.Synthetic.SyntheticDifficulty? SyntheticDifficultyOf(string data)
     {
         try
         {
-            return Engine.Data.Synthetic.SyntheticNames.ParseDifficulty(data[TrainingDataFactory.SyntheticPrefix.Length..]);
+            return NanoVlm.Engine.Data.Synthetic.SyntheticNames.ParseDifficulty(data[TrainingDataFactory.SyntheticPrefix.Length..]);
         }
         catch (ArgumentException)
         {

@@ -1,6 +1,4 @@
 using LiteDB;
-using NanoVlm.Server.Inference;
-using NanoVlm.Server.Playground;
 using NanoVlm.Server.Storage.Documents;
 
 namespace NanoVlm.Server.Storage;

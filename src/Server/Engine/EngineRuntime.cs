@@ -3,9 +3,8 @@ using NanoVlm.Client.Services;
 using NanoVlm.Engine.Runtime;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Precision;
-using NanoVlm.Server.Hosting;
 
-namespace NanoVlm.Server.Services;
+namespace NanoVlm.Server.Engine;
 
 /// <summary>The engine's device and threads, resolved once from configuration for the whole process.</summary>
 public sealed class EngineRuntime : ISystemSummaryProvider

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
-using NanoVlm.Server.Hosting;
 
-namespace NanoVlm.Server.Services;
+namespace NanoVlm.Server.Engine;
 
 public static class EngineServiceCollectionExtensions
 {

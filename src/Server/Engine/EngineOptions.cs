@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace NanoVlm.Server.Hosting;
+namespace NanoVlm.Server.Engine;
 
 /// <summary>The "Engine" configuration section.</summary>
 public sealed class EngineOptions

@@ -1,4 +1,4 @@
-namespace NanoVlm.Server.Inference;
+namespace NanoVlm.Server.Storage.Documents;
 
 /// <summary>A checkpoint folder a user registered or imported, remembered across restarts.</summary>
 public sealed class RegisteredModelDocument

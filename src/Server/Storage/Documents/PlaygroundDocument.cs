@@ -1,6 +1,6 @@
 using NanoVlm.Client.Services;
 
-namespace NanoVlm.Server.Playground;
+namespace NanoVlm.Server.Storage.Documents;
 
 /// <summary>A playground question and its answer, as stored in LiteDB.</summary>
 public sealed class PlaygroundDocument

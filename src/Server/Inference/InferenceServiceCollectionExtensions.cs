@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
-using NanoVlm.Server.Inference;
+using NanoVlm.Server.Evaluation;
+using NanoVlm.Server.Playground;
 
-namespace NanoVlm.Server.Playground;
+namespace NanoVlm.Server.Inference;
 
-public static class PlaygroundServiceCollectionExtensions
+public static class InferenceServiceCollectionExtensions
 {
     public static IServiceCollection AddInference(this IServiceCollection services, IConfiguration configuration)
     {

@@ -4,7 +4,7 @@ using NanoVlm.Engine.Data;
 using NanoVlm.Engine.Data.Synthetic;
 using NanoVlm.Server.Storage;
 
-namespace NanoVlm.Server.Playground;
+namespace NanoVlm.Server.Evaluation;
 
 /// <summary>
 /// Where batch evaluations may read data sets: the data folder and the folders of <c>Storage:DataRoots</c> (the same

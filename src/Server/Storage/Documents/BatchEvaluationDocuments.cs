@@ -1,6 +1,6 @@
 using NanoVlm.Client.Services;
 
-namespace NanoVlm.Server.Playground;
+namespace NanoVlm.Server.Storage.Documents;
 
 /// <summary>A batch evaluation as stored in LiteDB: its request, where it stands and its scores.</summary>
 public sealed class BatchEvaluationDocument

@@ -6,9 +6,11 @@ using NanoVlm.Engine.Evaluation;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Messaging;
 using NanoVlm.Server.Inference;
+using NanoVlm.Server.Playground;
 using NanoVlm.Server.Storage;
+using NanoVlm.Server.Storage.Documents;
 
-namespace NanoVlm.Server.Playground;
+namespace NanoVlm.Server.Evaluation;
 
 /// <summary>
 /// Batch evaluation in the playground: greedy answers to the questions of a DocVQA-format data set, scored with the
