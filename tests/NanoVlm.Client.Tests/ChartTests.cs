@@ -125,5 +125,54 @@ public sealed class ChartTests
         Assert.Contains("nothing recorded from step 500 on", ChartRenderer.RenderSvg(open[0], 400, 200), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ALoneValidationPointGetsAnAxisFromZeroNotAHairsWidthAroundIt()
+    {
+        var model = new ChartModel("Validation", "step", "loss", [new ChartSeries("validation loss", [100.0], [2.5], "#3949ab") { PointsOnly = true }]);
+        using var pointer = System.Text.Json.JsonDocument.Parse(ChartRenderer.Render(model, 620, 280).PointerJson!);
+        Assert.Equal(0, pointer.RootElement.GetProperty("x0").GetDouble());
+        Assert.Equal(110, pointer.RootElement.GetProperty("x1").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void TheValidationChartSpansTheTrainingStepsSoItLinesUpWithTheOtherCharts()
+    {
+        var metrics = Enumerable.Range(1, 130).Select(step => Metric(step)).ToList();
+        var validation = RunCharts.Build(metrics, [new EvaluationSample(100, 2, 0.1)], [], new RunChartOptions()).Single(c => c.Title == "Validation");
+        Assert.Equal((1.0, 130.0), validation.XRange);
+        Assert.Null(RunCharts.Build(metrics, [], [], new RunChartOptions()).Single(c => c.Title == "Validation").XRange);
+    }
+
+    [Fact]
+    public void PointerDataPlacesTheDataAreaInTheSvgAndKeepsTheRecordedValuesOfALogAxis()
+    {
+        var model = new ChartModel("Loss scale", "step", "scale", [new ChartSeries("loss scale", [1, 2, 3], [65536.0, 32768.0, 32768.0], "#f57c00")]) { LogY = true };
+        var chart = ChartRenderer.Render(model, 600, 300);
+        using var pointer = System.Text.Json.JsonDocument.Parse(chart.PointerJson!);
+        var root = pointer.RootElement;
+        Assert.InRange(root.GetProperty("l").GetDouble(), 1, 300);
+        Assert.InRange(root.GetProperty("r").GetDouble(), 300, 599);
+        Assert.InRange(root.GetProperty("t").GetDouble(), 1, 150);
+        Assert.InRange(root.GetProperty("b").GetDouble(), 150, 299);
+        Assert.True(root.GetProperty("x0").GetDouble() <= 1 && root.GetProperty("x1").GetDouble() >= 3);
+        var series = Assert.Single(root.GetProperty("s").EnumerateArray());
+        Assert.Equal("loss scale", series.GetProperty("n").GetString());
+        Assert.Equal([1.0, 2, 3], series.GetProperty("x").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Equal([65536.0, 32768, 32768], series.GetProperty("y").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Null(ChartRenderer.Render(new ChartModel("Empty", "step", "loss", []), 600, 300).PointerJson);
+    }
+
+    [Fact]
+    public void TheLossScaleChartIsForFp16RunsOnly()
+    {
+        var fp32 = Enumerable.Range(1, 20).Select(step => Metric(step)).ToList();
+        Assert.DoesNotContain(RunCharts.Build(fp32, [], [], new RunChartOptions(), "fp32"), c => c.Title == "Loss scale");
+        Assert.DoesNotContain(RunCharts.Build(fp32, [], [], new RunChartOptions(), "bf16"), c => c.Title == "Loss scale");
+        // An fp16 run before its first step, and one that switched to bf16 after fp16 steps (emulated on a CPU), keep it.
+        Assert.Contains(RunCharts.Build([], [], [], new RunChartOptions(), "fp16"), c => c.Title == "Loss scale");
+        List<MetricSample> switched = [.. fp32.Take(10).Select(m => m with { Precision = "fp16-emulated" }), .. fp32.Skip(10).Select(m => m with { Precision = "bf16" })];
+        Assert.Contains(RunCharts.Build(switched, [], [], new RunChartOptions(), "bf16"), c => c.Title == "Loss scale");
+    }
+
     private static MetricSample Metric(long step) => new(step, step * 100, step, 3.0 / step, 1, 1e-3, 0, 1e-4, 1, 1000, "fp32", false);
 }

@@ -19,6 +19,10 @@ public sealed class ModelsPageTests : IAsyncDisposable
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddMudServices();
         _context.Services.AddSingleton<IModelRegistry>(_registry);
+        var runs = new RecordedRuns();
+        _context.Services.AddSingleton<IRunQueries>(runs);
+        _context.Services.AddSingleton<IRunUpdates>(runs);
+        _context.Services.AddSingleton<IRunLauncher>(new StartingLauncher(runs));
     }
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();

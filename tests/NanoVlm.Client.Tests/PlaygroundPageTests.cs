@@ -15,6 +15,7 @@ public sealed class PlaygroundPageTests : IAsyncDisposable
     private const string Step400 = "checkpoint:/data/runs/20261128-101010-ab12/checkpoints/step_000400";
 
     private readonly BunitContext _context = new();
+    private readonly RecordedRuns _runs = new();
     private readonly InMemoryPlayground _playground = new(
     [
         new(Step20, "tiny · step 20", "run 20261128-101010-ab12", 3_200_000) { Directory = Step20[11..], Run = new("20261128-101010-ab12", "tiny", 20) },
@@ -27,7 +28,11 @@ public sealed class PlaygroundPageTests : IAsyncDisposable
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddMudServices();
         _context.Services.AddSingleton<IPlayground>(_playground);
+        _context.Services.AddSingleton<IModelRegistry>(_playground); // one catalog behind both, as on the server
         _context.Services.AddSingleton<IBatchEvaluations>(new NoEvaluations());
+        _context.Services.AddSingleton<IRunQueries>(_runs);
+        _context.Services.AddSingleton<IRunUpdates>(_runs);
+        _context.Services.AddSingleton<IRunLauncher>(new StartingLauncher(_runs));
     }
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
@@ -69,7 +74,46 @@ public sealed class PlaygroundPageTests : IAsyncDisposable
     {
         var page = Render("checkpoint:/data/runs/20261128-101010-ab12/checkpoints/step_000060");
         Assert.Contains("20261128-101010-ab12 · step 60", page.Find("[data-testid=model-error]").TextContent, StringComparison.Ordinal);
-        Assert.Equal("tiny · step 20", SelectedModel(page));
+        Assert.Equal("tiny · step 400", SelectedModel(page)); // the run's best checkpoint, not its first
+    }
+
+    [Fact]
+    public void WithNoModelAskedForThePageOpensWithTheBestCheckpointOfTheMostRecentCompletedRun()
+    {
+        // A newer run has only its untrained step-0 checkpoint: listed first, but random weights.
+        var newer = new ModelChoice("checkpoint:/data/runs/20261129-080000-ef56/checkpoints/step_000000", "second · step 0", "run 20261129-080000-ef56", 3_200_000)
+        {
+            Directory = "/data/runs/20261129-080000-ef56/checkpoints/step_000000",
+            Run = new("20261129-080000-ef56", "second", 0),
+        };
+        _playground.Add(newer, first: true);
+        _runs.Add(new RunSummary("20261129-080000-ef56", "second", RunStatus.Running, "tiny", "fp32", 3, 100, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, null), []);
+        _runs.Add(new RunSummary("20261128-101010-ab12", "tiny", RunStatus.Completed, "tiny", "fp32", 400, 400, 1.1, 0.8, DateTimeOffset.UtcNow.AddHours(-2),
+            DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(-1), null), []);
+
+        var page = Render(null);
+        Assert.Equal("tiny · step 400", SelectedModel(page));
+        Assert.Empty(page.FindAll("[data-testid=starter-model]"));
+    }
+
+    [Fact]
+    public async Task WithoutATrainedModelThePageOffersTheStarterModelAndAsksItOnceItsFirstCheckpointIsSaved()
+    {
+        _playground.Delete(Step20);
+        _playground.Delete(Step400);
+        var page = Render(null);
+        Assert.Equal("tiny", SelectedModel(page));
+        Assert.Contains("random weights", page.Find("[data-testid=starter-model]").TextContent, StringComparison.Ordinal);
+
+        await page.Find("button[data-testid=train-starter]").ClickAsync(new());
+        var run = _runs.ListRuns().Single();
+        page.WaitForAssertion(() => Assert.Contains("step 0 / 2500", page.Find("[data-testid=starter-progress]").TextContent, StringComparison.Ordinal));
+
+        var saved = ListedModels.RunCheckpoint(run.Id, run.Name, 250);
+        _playground.Add(saved, first: true);
+        _runs.Publish(new RunUpdate.Summary(run.Id, run with { Status = RunStatus.Running, Step = 251 }));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=starter-model]")));
+        Assert.Equal("starter model · step 250", SelectedModel(page));
     }
 
     [Fact]
@@ -97,10 +141,10 @@ public sealed class PlaygroundPageTests : IAsyncDisposable
         Assert.Equal("/data/runs/20261128-101010-ab12/checkpoints/step_000400", choices[1].GetAttribute("title"));
     }
 
-    private IRenderedComponent<Pages.Playground> Render(string model)
+    private IRenderedComponent<Pages.Playground> Render(string? model)
     {
         var navigation = _context.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
-        navigation.NavigateTo($"playground?model={Uri.EscapeDataString(model)}");
+        navigation.NavigateTo(model is null ? "playground" : $"playground?model={Uri.EscapeDataString(model)}");
         return _context.Render<Pages.Playground>();
     }
 
@@ -111,7 +155,7 @@ public sealed class PlaygroundPageTests : IAsyncDisposable
         new(id, DateTimeOffset.UtcNow, "u1", "data:image/png;base64,AAAA", modelId, "What is the total?", "42.00", null, null) { ModelName = modelName };
 
     /// <summary>A playground in memory: answers "42.00", and refuses models whose checkpoint was deleted as the server does.</summary>
-    private sealed class InMemoryPlayground(List<ModelChoice> models) : IPlayground
+    private sealed class InMemoryPlayground(List<ModelChoice> models) : IPlayground, IModelRegistry
     {
         private readonly ImagePreview _preview = new("u1", 640, 480, 1, 1, 64, "data:image/png;base64,AAAA");
 
@@ -122,6 +166,16 @@ public sealed class PlaygroundPageTests : IAsyncDisposable
         public long MaxUploadBytes => 1 << 20;
 
         public void Delete(string modelId) => models.RemoveAll(m => m.Id == modelId);
+
+        /// <summary>A newly saved checkpoint; <paramref name="first"/> for a newer run's (the catalog lists newest runs first).</summary>
+        public void Add(ModelChoice model, bool first) => models.Insert(first ? 0 : models.Count, model);
+
+        public ModelChoice RegisterCheckpoint(string directory, string? name) => throw new PlaygroundException("Not in this test.");
+
+        public Task<ModelChoice> ImportBackbonesAsync(string visionDirectory, string languageDirectory, string name, CancellationToken cancellationToken) =>
+            throw new PlaygroundException("Not in this test.");
+
+        public string ConfigurationJson(string modelId) => "{}";
 
         public IReadOnlyList<ModelChoice> Models() => [.. models];
 

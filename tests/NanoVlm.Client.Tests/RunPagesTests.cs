@@ -26,14 +26,50 @@ public sealed class RunPagesTests : IAsyncDisposable
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 
     [Fact]
-    public void RunPageShowsSevenChartsAndMarksTheNaNStep()
+    public void RunPageShowsSixChartsWithoutALossScaleForAnFp32RunAndMarksTheNaNStep()
     {
         _runs.Add(Run("r1"), Enumerable.Range(1, 30).Select(step => Sample(step, step == 12 ? double.NaN : 3.0 / step)));
         var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r1"));
-        Assert.Equal(7, page.FindAll("[data-testid=chart]").Count);
+        Assert.Equal(6, page.FindAll("[data-testid=chart]").Count);
+        Assert.Empty(page.FindAll("[data-title='Loss scale']"));
         Assert.Contains("non-finite (1)", page.Find("[data-title='Train loss']").InnerHtml, StringComparison.Ordinal);
         Assert.Contains("Step 30 / 100", page.Find("[data-testid=step-counter]").TextContent, StringComparison.Ordinal);
         Assert.Contains("CPU only", page.Find("[data-testid=system-panel]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnFp16RunShowsItsLossScaleChart()
+    {
+        _runs.Add(Run("r16") with { Precision = "fp16" }, Enumerable.Range(1, 30).Select(step => Sample(step, 2.0) with { Precision = "fp16", LossScale = 65536 }));
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r16"));
+        Assert.Equal(7, page.FindAll("[data-testid=chart]").Count);
+        Assert.Single(page.FindAll("[data-title='Loss scale']"));
+    }
+
+    [Fact]
+    public void ChartsComeFirstAndOnlyTheLatestAlertIsOpenWithTheEarlierOnesFolded()
+    {
+        _runs.Add(Run("r6"), Enumerable.Range(1, 30).Select(step => Sample(step, 2.0)));
+        for (var step = 5; step <= 25; step += 5)
+        {
+            _runs.Events.Add(new RunEventInfo("r6", step, DateTimeOffset.UtcNow, "spike", RunEventSeverity.Warning, $"Loss spike at step {step}",
+                new Dictionary<string, string> { ["verdict"] = $"verdict {step}" }));
+        }
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r6"));
+        var markup = page.Markup;
+        Assert.True(markup.IndexOf("data-title=\"Throughput\"", StringComparison.Ordinal) < markup.IndexOf("data-testid=\"alert-panel\"", StringComparison.Ordinal),
+            "every chart comes before the alerts");
+        var panel = page.Find("[data-testid=alert-panel]");
+        Assert.Contains("verdict 25", panel.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("verdict 20", panel.TextContent, StringComparison.Ordinal);
+
+        page.Find("[data-testid=earlier-alerts]").Click();
+        for (var step = 5; step <= 20; step += 5)
+        {
+            Assert.Contains($"verdict {step}", page.Find("[data-testid=alert-panel]").TextContent, StringComparison.Ordinal);
+        }
+        page.Find("[data-testid=earlier-alerts]").Click();
+        Assert.DoesNotContain("verdict 5", page.Find("[data-testid=alert-panel]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,7 +13,10 @@ public static class ChartRenderer
     public const string FailureColor = "#d32f2f";
     private const string FontName = "DejaVu Sans";
 
-    public static string RenderSvg(ChartModel model, int width, int height)
+    public static string RenderSvg(ChartModel model, int width, int height) => Render(model, width, height).Svg;
+
+    /// <summary>The SVG and what the page needs to show the values under the pointer.</summary>
+    public static RenderedChart Render(ChartModel model, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(model);
         var plot = new Plot();
@@ -26,6 +29,7 @@ public static class ChartRenderer
         // One marker per X: a raw curve and its smoothed twin fail at the same steps.
         var failures = new SortedSet<double>();
         var anyFinite = false;
+        var pointerSeries = new List<PointerSeries>();
         double yMin = double.PositiveInfinity, yMax = double.NegativeInfinity;
         foreach (var series in model.Series)
         {
@@ -37,6 +41,8 @@ public static class ChartRenderer
                 continue;
             }
             anyFinite = true;
+            // The pointer read-out shows recorded values, so a log axis's values go back to what was recorded.
+            pointerSeries.Add(new PointerSeries(series.Name, series.Color, thinX, model.LogY ? [.. thinY.Select(v => Math.Pow(10, v))] : thinY));
             yMin = Math.Min(yMin, thinY.Min());
             yMax = Math.Max(yMax, thinY.Max());
             var scatter = plot.Add.Scatter(thinX, thinY, Color.FromHex(series.Color));
@@ -115,12 +121,29 @@ public static class ChartRenderer
         {
             plot.Axes.SetLimitsX(zoom.From, zoom.To);
         }
+        else if (SinglePointX(pointerSeries) is { } only)
+        {
+            // ScottPlot would zoom into a hair's width around a lone point (ticks like 99.9999, 100.0001): show it on an
+            // axis that starts at zero, as the run's other charts do.
+            (double from, double to) = only > 0 ? (0.0, only * 1.1) : only < 0 ? (only * 1.1, 0.0) : (-1.0, 1.0);
+            plot.Axes.SetLimitsX(from, to);
+        }
         plot.ShowLegend(Alignment.UpperRight);
         var svg = plot.GetSvgXml(width, height);
         // Inline in HTML: drop the XML declaration, and give the root a viewBox so CSS can scale it to its cell.
         var start = svg.IndexOf("<svg", StringComparison.Ordinal);
         svg = start > 0 ? svg[start..] : svg;
-        return svg.Insert("<svg".Length, string.Create(CultureInfo.InvariantCulture, $" viewBox=\"0 0 {width} {height}\""));
+        svg = svg.Insert("<svg".Length, string.Create(CultureInfo.InvariantCulture, $" viewBox=\"0 0 {width} {height}\""));
+        var render = plot.RenderManager.LastRender;
+        var pointer = anyFinite ? ChartPointerData.Write(model, width, height, render.DataRect, render.AxisLimits, pointerSeries) : null;
+        return new RenderedChart(svg, pointer);
+    }
+
+    /// <summary>The X of every drawn point when they all share one X (a single validation pass); otherwise null.</summary>
+    private static double? SinglePointX(IReadOnlyList<PointerSeries> series)
+    {
+        var xs = series.SelectMany(s => s.X).Distinct().Take(2).ToList();
+        return xs.Count == 1 ? xs[0] : null;
     }
 
     private static (double[] X, double[] Y) Visible(ChartSeries series, (double From, double To)? range)

@@ -4,8 +4,9 @@ namespace NanoVlm.Client.Charts;
 
 /// <summary>
 /// Turns a run's recorded metrics, evaluations and events into the run page's charts: train loss (raw and
-/// smoothed), validation loss and ANLS, learning rates, gradient norm, loss scale and throughput. Skipped steps
-/// are shaded and precision switches and rollbacks are annotated on every chart.
+/// smoothed), validation loss and ANLS, learning rates, gradient norm, loss scale (fp16 runs only: other precisions
+/// have no loss scale) and throughput. Skipped steps are shaded and precision switches and rollbacks are annotated on
+/// every chart.
 /// </summary>
 public static class RunCharts
 {
@@ -14,8 +15,9 @@ public static class RunCharts
     private const string Secondary = "#00897b";
     private const string Accent = "#f57c00";
 
+    /// <param name="runPrecision">the run's precision: an fp16 run shows its loss scale before its first step is recorded</param>
     public static IReadOnlyList<ChartModel> Build(IReadOnlyList<MetricSample> metrics, IReadOnlyList<EvaluationSample> evaluations,
-        IReadOnlyList<RunEventInfo> events, RunChartOptions options)
+        IReadOnlyList<RunEventInfo> events, RunChartOptions options, string? runPrecision = null)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(options);
@@ -29,6 +31,13 @@ public static class RunCharts
         var evalX = evaluations.Select(e => XAtStep(metrics, e.Step, options.XAxis)).ToArray();
 
         var losses = shown.Select(m => m.Loss).ToArray();
+        // A run that switched away from fp16 keeps the chart: its loss scale until the switch is part of the story.
+        var fp16 = IsFp16(runPrecision) || metrics.Any(m => IsFp16(m.Precision));
+        // Validation passes are sparse: drawn over the training steps' X range, they line up with the other charts
+        // (and a single pass does not get an axis of its own).
+        (double, double)? validationRange = x.Length > 0 && evalX.Length > 0
+            ? (Math.Min(x.Min(), evalX.Min()), Math.Max(x.Max(), evalX.Max()))
+            : null;
         ChartModel Chart(string title, string yLabel, IReadOnlyList<ChartSeries> series, bool log = false) =>
             new(title, xLabel, yLabel, series) { Annotations = annotations, ShadedRanges = skipped, LogY = log, EmptyText = options.EmptyText };
 
@@ -44,7 +53,7 @@ public static class RunCharts
                 new ChartSeries("validation loss", evalX, evaluations.Select(e => e.Loss).ToArray(), Primary) { PointsOnly = evaluations.Count < 3 },
                 new ChartSeries("ANLS", evalX.Where((_, i) => evaluations[i].Anls is not null).ToArray(),
                     evaluations.Where(e => e.Anls is not null).Select(e => e.Anls!.Value).ToArray(), Secondary) { PointsOnly = evaluations.Count < 3 },
-            ]),
+            ]) with { XRange = validationRange is { Item1: var from, Item2: var to } && to > from ? (from, to) : null },
             Chart("Learning rates", "learning rate",
             [
                 new ChartSeries("projector", x, shown.Select(m => m.LearningRateProjector).ToArray(), Primary),
@@ -52,7 +61,7 @@ public static class RunCharts
                 new ChartSeries("language", x, shown.Select(m => m.LearningRateLanguage).ToArray(), Accent),
             ]),
             Chart("Gradient norm", "‖g‖ (before clipping)", [new ChartSeries("gradient norm", x, shown.Select(m => m.GradNorm).ToArray(), Primary)], log: true),
-            Chart("Loss scale", "scale", [new ChartSeries("loss scale", x, shown.Select(m => m.LossScale).ToArray(), Accent)], log: true),
+            .. fp16 ? new[] { Chart("Loss scale", "scale", [new ChartSeries("loss scale", x, shown.Select(m => m.LossScale).ToArray(), Accent)], log: true) } : [],
             Chart("Throughput", "tokens/s", [new ChartSeries("tokens/s", x, shown.Select(m => m.TokensPerSecond).ToArray(), Secondary)]),
         ];
     }
@@ -72,6 +81,9 @@ public static class RunCharts
         return new ChartModel("Train loss (smoothed)", options.XAxis == XAxisKind.Step ? "step" : options.XAxis == XAxisKind.Tokens ? "tokens seen" : "seconds",
             "loss", series) { LogY = options.LogLoss };
     }
+
+    /// <summary>fp16 and its CPU emulation ("fp16-emulated") scale the loss; fp32 and bf16 do not.</summary>
+    private static bool IsFp16(string? precision) => precision?.StartsWith("fp16", StringComparison.OrdinalIgnoreCase) == true;
 
     internal static string XLabel(XAxisKind axis) => axis switch
     {

@@ -40,7 +40,9 @@ public static class ServerHost
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddAccessControl(builder.Configuration);
-        builder.Services.AddMudServices();
+        // Snackbars at the bottom left, over the navigation drawer's empty lower part: at the top right (MudBlazor's
+        // default) they covered the playground's question field.
+        builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
