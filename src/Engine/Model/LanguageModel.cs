@@ -40,6 +40,11 @@ public sealed class LanguageModel : nn.Module
 
     public RotaryEmbedding Rotary => rotary_embd;
 
+    /// <summary>The blocks and the final norm, for <c>bench --profile</c>, which times each part of a forward.</summary>
+    internal IList<LanguageModelBlock> Blocks => blocks;
+
+    internal RmsNorm FinalNorm => norm;
+
     /// <summary>The embedding matrix [V, H] (also the head's weight when tied).</summary>
     public Parameter TokenEmbeddingWeight => token_embedding.Weight;
 

@@ -20,6 +20,15 @@ public sealed class LanguageModelBlock : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The parts, for <c>bench --profile</c>, which times attention and MLP separately.</summary>
+    internal LanguageModelAttention Attention => attn;
+
+    internal LanguageModelMlp Mlp => mlp;
+
+    internal RmsNorm Norm1 => norm1;
+
+    internal RmsNorm Norm2 => norm2;
+
     /// <param name="x">[B, T, H]</param>
     /// <returns>[B, T, H]</returns>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
