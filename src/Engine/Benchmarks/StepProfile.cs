@@ -206,14 +206,14 @@ public static class StepProfile
         Lap(parts, EmbeddingPart, clock);
 
         var (rows, length) = (embeddings.shape[0], embeddings.shape[1]);
-        var (cos, sin) = decoder.Rotary.Compute(0, length, embeddings.device);                        // [1, T, hd] each
+        var angles = decoder.Rotary.Compute(0, length, embeddings.device);                            // [1, 1, T, hd] each
         var mask = AttentionMask.Build(batch.AttentionMask, rows, length, length, embeddings.device); // [B, 1, T, T]
         Lap(parts, SetupPart, clock);
 
         var x = embeddings;
         foreach (var block in decoder.Blocks)
         {
-            x = x.add(block.Attention.Forward(block.Norm1.call(x), cos, sin, mask, null), NativeScalars.One);
+            x = x.add(block.Attention.Forward(block.Norm1.call(x), angles, mask, null), NativeScalars.One);
             Lap(parts, AttentionPart, clock);
             x = x.add(block.Mlp.call(block.Norm2.call(x)), NativeScalars.One);
             Lap(parts, MlpPart, clock);

@@ -31,9 +31,9 @@ public sealed class LanguageModelBlock : nn.Module
 
     /// <param name="x">[B, T, H]</param>
     /// <returns>[B, T, H]</returns>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
+    public Tensor Forward(Tensor x, RotaryAngles angles, AttentionMask mask, (KvCache Cache, int Block)? cache)
     {
-        x = x.add(attn.Forward(norm1.call(x), cos, sin, mask, cache), NativeScalars.One);
+        x = x.add(attn.Forward(norm1.call(x), angles, mask, cache), NativeScalars.One);
         return x.add(mlp.call(norm2.call(x)), NativeScalars.One);
     }
 }
