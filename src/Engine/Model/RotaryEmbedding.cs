@@ -75,8 +75,8 @@ public sealed class RotaryEmbedding : IDisposable
         {
             if (table is null || table.Cos.shape[2] < maxSeq || table.Cos.device_type != device.type || table.Cos.device_index != device.index)
             {
-                table?.Dispose();
                 var rows = Math.Min(maxPositionEmbeddings, Math.Max(maxSeq, 2 * (table?.Cos.shape[2] ?? 64)));
+                table?.Dispose();
                 using var scope = NewDisposeScope();
                 var angles = ComputeAngles(0, rows, device);
                 table = new RotaryAngles(angles.Cos.DetachFromDisposeScope(), angles.Sin.DetachFromDisposeScope(), angles.SignedSin.DetachFromDisposeScope());
