@@ -7,7 +7,7 @@ namespace NanoVlm.Engine.Model;
 /// <summary>
 /// The decoder's one explicit attention mask, combining causality with key padding (spec §10.2).
 /// </summary>
-/// <param name="Allowed">[B, 1, T_q, T_kv] bool, true = the query may attend to the key.</param>
+/// <param name="Allowed">[B, 1, T_q, T_kv] bool, true = the query may attend to the key; null when every query may attend to every key (one decoding step without padding), so attention runs unmasked.</param>
 /// <param name="FullyPaddedQueries">
 /// [B, 1, T_q, 1] bool, true for a query that can see no real key (a left-padded position), or null when there is
 /// none. Such a query is zeroed before attention (see remarks).
@@ -28,7 +28,7 @@ namespace NanoVlm.Engine.Model;
 /// visible real keys only (its own key included when it is real), as in the reference.
 /// </para>
 /// </remarks>
-public sealed record AttentionMask(Tensor Allowed, Tensor? FullyPaddedQueries)
+public sealed record AttentionMask(Tensor? Allowed, Tensor? FullyPaddedQueries)
 {
     /// <summary>
     /// The mask for <paramref name="queryLength"/> queries that are the last positions of <paramref name="keyLength"/> keys.
@@ -38,6 +38,8 @@ public sealed record AttentionMask(Tensor Allowed, Tensor? FullyPaddedQueries)
     {
         if (queryLength > keyLength)
             throw new ArgumentException($"{queryLength} queries cannot be the last positions of {keyLength} keys.");
+        // One query at the last position without padding (a decoding step): it sees every key, so no mask at all.
+        if (keyPadding is null && queryLength == 1) return new AttentionMask(null, null);
         var offset = keyLength - queryLength;
         using Scalar first = offset, end = keyLength;
         var queryPositions = arange(first, end, NativeScalars.One, dtype: ScalarType.Int64, device: device).view(1, 1, queryLength, 1);

@@ -90,7 +90,7 @@ public static class VlmGeneration
                 var previous = new long[batch];
                 for (var b = 0; b < batch; b++) previous[b] = tokens[b, step - 1];
                 var next = tensor(previous, dtype: ScalarType.Int64, device: device).unsqueeze(1);   // [B, 1]
-                var mask = GrowMask(attentionMask, batch, promptLength, step, device);               // [B, T + step]
+                var mask = attentionMask is null ? null : GrowMask(attentionMask, batch, step, device); // [B, T + step]; none without padding
                 var hidden = model.Decoder.Forward(model.Decoder.EmbedTokens(next), mask, cache);      // [B, 1, H]
                 Record(tokens, step, Choose(model.Logits(hidden.select(1, -1)), options, sampler), finished, options);
                 onStep?.Invoke(step, Column(tokens, step));
@@ -104,9 +104,9 @@ public static class VlmGeneration
     }
 
     /// <summary>The prompt mask followed by <paramref name="generated"/> columns of ones.</summary>
-    private static Tensor GrowMask(Tensor? promptMask, int batch, long promptLength, int generated, Device device)
+    private static Tensor GrowMask(Tensor promptMask, int batch, int generated, Device device)
     {
-        var prompt = promptMask?.to(ScalarType.Int64, device) ?? ones(batch, promptLength, dtype: ScalarType.Int64, device: device);
+        var prompt = promptMask.to(ScalarType.Int64, device); // [B, T]
         return cat([prompt, ones(batch, generated, dtype: ScalarType.Int64, device: device)], 1);
     }
 

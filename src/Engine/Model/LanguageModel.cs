@@ -40,6 +40,11 @@ public sealed class LanguageModel : nn.Module
 
     public RotaryEmbedding Rotary => rotary_embd;
 
+    /// <summary>The blocks and the final norm, for <c>bench --profile</c>, which times each part of a forward.</summary>
+    internal IList<LanguageModelBlock> Blocks => blocks;
+
+    internal RmsNorm FinalNorm => norm;
+
     /// <summary>The embedding matrix [V, H] (also the head's weight when tied).</summary>
     public Parameter TokenEmbeddingWeight => token_embedding.Weight;
 
@@ -63,13 +68,13 @@ public sealed class LanguageModel : nn.Module
         var start = cache?.Length ?? 0;
         var device = embeddings.device;
 
-        var (cos, sin) = rotary_embd.Compute(start, length, device);                     // [1, T, hd] each
+        var angles = rotary_embd.Compute(start, length, device);                          // [1, 1, T, hd] each
         var mask = AttentionMask.Build(attentionMask, batch, length, start + length, device); // [B, 1, T, T_kv]
 
         var x = embeddings;
         for (var i = 0; i < blocks.Count; i++)
         {
-            x = blocks[i].Forward(x, cos, sin, mask, cache is null ? null : (cache, i));
+            x = blocks[i].Forward(x, angles, mask, cache is null ? null : (cache, i));
         }
         cache?.Advance(length);
         return norm.call(x);
@@ -79,6 +84,12 @@ public sealed class LanguageModel : nn.Module
     public Tensor Head(Tensor hidden) => head is null
         ? nn.functional.linear(hidden, token_embedding.Weight)
         : head.call(hidden);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) rotary_embd.Dispose(); // its cached angle tables
+        base.Dispose(disposing);
+    }
 
     /// <summary>nanoVLM's init: Linear and Embedding N(0, 0.02); RMSNorm weights 1 (already).</summary>
     private void InitializeWeights()

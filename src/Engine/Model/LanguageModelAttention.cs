@@ -40,12 +40,11 @@ public sealed class LanguageModelAttention : nn.Module
     }
 
     /// <param name="x">[B, T, H]</param>
-    /// <param name="cos">[1, T, hd] float32</param>
-    /// <param name="sin">[1, T, hd] float32</param>
+    /// <param name="angles">rotary angles of the T new positions, [1, 1, T, hd] float32 each</param>
     /// <param name="mask">causal + padding mask for T queries over T_kv keys</param>
     /// <param name="cache">the KV cache and this block's index in it, or null for a full forward</param>
     /// <returns>[B, T, H]</returns>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
+    public Tensor Forward(Tensor x, RotaryAngles angles, AttentionMask mask, (KvCache Cache, int Block)? cache)
     {
         var batch = x.shape[0];
         var length = x.shape[1];
@@ -56,12 +55,12 @@ public sealed class LanguageModelAttention : nn.Module
         var v = v_proj.call(x).view(batch, length, nKvHeads, headDim).transpose(1, 2); // [B, nKV, T, hd]
         var valueDtype = v.dtype;
 
-        q = RotaryEmbedding.Apply(q, cos, sin);
+        q = RotaryEmbedding.Apply(q, angles);
         if (mask.FullyPaddedQueries is { } padded)
         {
             q = q.masked_fill(padded, NativeScalars.Zero); // uniform attention over the pads it sees, as in the reference
         }
-        k = RotaryEmbedding.Apply(k, cos, sin);
+        k = RotaryEmbedding.Apply(k, angles);
 
         if (cache is { } c)
         {

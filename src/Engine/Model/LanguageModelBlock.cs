@@ -20,11 +20,20 @@ public sealed class LanguageModelBlock : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The parts, for <c>bench --profile</c>, which times attention and MLP separately.</summary>
+    internal LanguageModelAttention Attention => attn;
+
+    internal LanguageModelMlp Mlp => mlp;
+
+    internal RmsNorm Norm1 => norm1;
+
+    internal RmsNorm Norm2 => norm2;
+
     /// <param name="x">[B, T, H]</param>
     /// <returns>[B, T, H]</returns>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
+    public Tensor Forward(Tensor x, RotaryAngles angles, AttentionMask mask, (KvCache Cache, int Block)? cache)
     {
-        x = x.add(attn.Forward(norm1.call(x), cos, sin, mask, cache), NativeScalars.One);
+        x = x.add(attn.Forward(norm1.call(x), angles, mask, cache), NativeScalars.One);
         return x.add(mlp.call(norm2.call(x)), NativeScalars.One);
     }
 }

@@ -47,8 +47,10 @@ internal static class BenchTable
         output.WriteLine($"{"preset",-7} {"prompt",6} {"new",4} {"TTFT ms",8} {"decode tok/s",12} {"KV ms",8} {"recompute ms",12} {"speedup",8} {"same ids",8}");
     }
 
-    public static void Generation(TextWriter output, GenerationFigures g) => output.WriteLine(string.Create(Invariant,
-        $"{g.Preset,-7} {g.PromptTokens,6} {g.NewTokens,4} {g.MsToFirstToken,8:0.0} {g.DecodeTokensPerSecond,12:0.0} {g.KvCacheMilliseconds,8:0.0} {g.RecomputeMilliseconds,12:0.0} {g.Speedup,7:0.0}x {(g.IdenticalTokens ? "yes" : "NO"),8}"));
+    public static void Generation(TextWriter output, GenerationFigures g) => output.WriteLine(GenerationRow(g));
+
+    public static string GenerationRow(GenerationFigures g) => string.Create(Invariant,
+        $"{g.Preset,-7} {g.PromptTokens,6} {g.NewTokens,4} {g.MsToFirstToken,8:0.0} {g.DecodeTokensPerSecond,12:0.0} {g.KvCacheMilliseconds,8:0.0} {g.RecomputeMilliseconds,12:0.0} {g.Speedup,7:0.0}x {(g.IdenticalTokens ? "yes" : "NO"),8}");
 
     public static void Data(TextWriter output, DataFigures d)
     {

@@ -34,6 +34,9 @@ public sealed class BenchVerb : IVerb
         new("finetune-steps", "N", "steps per fine-tuning configuration, the first untimed (default 3)"),
         new("max-length", "L", "max_length of the fine-tuning section (default: the preset's; nanoVLM-460M 256)"),
         new("max-img-size", "PX", "max_img_size of the fine-tuning section (default: the preset's; nanoVLM-460M 512, one view a page)"),
+        new("profile", null, "only the profile section: where one training step's time goes (vision tower, projector, decoder attention and MLP, LM head and loss, backward, optimizer, data, guard), fp32 and bf16"),
+        new("generation", "PRESETS", "only the generation section, for these model presets (comma-separated, e.g. tiny,small,nanoVLM-222M,nanoVLM-460M; random weights)"),
+        new("profile-presets", "PRESETS", "model presets of the profile section (comma-separated, default small)"),
         new("finetune-one", "SPEC", "one fine-tuning configuration in this process (what --finetune starts): PRESET,PRECISION,BATCH,STEPS,MAXLEN,MAXIMG"),
     ];
 
@@ -42,6 +45,8 @@ public sealed class BenchVerb : IVerb
         var clock = Stopwatch.StartNew();
         var threads = EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? 0);
         if (arguments.GetString("finetune-one") is { } one) return await FineTuneBench.RunOneAsync(one, console, threads);
+        if (arguments.GetString("generation") is { } generationPresets) return await GenerationBench.RunAsync(generationPresets, arguments, console, cancellationToken);
+        if (arguments.Has("profile")) return await ProfileBench.RunAsync(arguments.GetString("profile-presets") ?? ModelPresets.SmallName, arguments, console, threads, cancellationToken);
         if (arguments.GetString("finetune") is { } presets) return await FineTuneBench.RunAsync(presets, arguments, console, threads, cancellationToken);
         var machine = MachineFigures.Detect();
         var autoPrecision = new PrecisionPolicy(DeviceCapabilities.Detect(EngineDevice.Resolve("cpu"))).Resolve(PrecisionMode.Auto, ModelPresets.Small());

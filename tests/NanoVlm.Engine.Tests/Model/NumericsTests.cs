@@ -14,7 +14,7 @@ public sealed class NumericsTests
         // Row 0: two left pads then a real token; row 1: no padding.
         var mask = AttentionMask.Build(tensor(new long[,] { { 0, 0, 1 }, { 1, 1, 1 } }), 2, 3, 3, CPU);
 
-        var allowed = mask.Allowed.to(ScalarType.Int32).data<int>().ToArray();
+        var allowed = mask.Allowed!.to(ScalarType.Int32).data<int>().ToArray();
         int[] expectedAllowed =
         [
             1, 0, 0,   1, 1, 0,   0, 0, 1, // pad queries see the pads up to themselves; the real one sees itself only
@@ -28,7 +28,7 @@ public sealed class NumericsTests
         // A decode step (one query after three cached keys) is masked by padding only.
         var decode = AttentionMask.Build(tensor(new long[,] { { 0, 1, 1, 1 } }), 1, 1, 4, CPU);
         bool[] expectedDecode = [false, true, true, true];
-        Assert.Equal(expectedDecode, decode.Allowed.data<bool>().ToArray());
+        Assert.Equal(expectedDecode, decode.Allowed!.data<bool>().ToArray());
         Assert.Null(decode.FullyPaddedQueries);
     }
 
@@ -44,9 +44,10 @@ public sealed class NumericsTests
         using var noGrad = no_grad();
         var x = randn(1, 3, 32);
         var mask = AttentionMask.Build(tensor(new long[,] { { 0, 0, 1 } }), 1, 3, 3, CPU);
-        var (cos, sin) = new RotaryEmbedding(config).Compute(0, 3, CPU);
+        using var rotary = new RotaryEmbedding(config);
+        var angles = rotary.Compute(0, 3, CPU);
 
-        var y = attention.Forward(x, cos, sin, mask, null); // [1, 3, 32]
+        var y = attention.Forward(x, angles, mask, null); // [1, 3, 32]
 
         // Same module, zero queries: value path only. Position 1 must be out_proj(mean(v0, v1)).
         var state = attention.state_dict();

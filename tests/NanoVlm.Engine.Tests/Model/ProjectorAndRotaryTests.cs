@@ -57,15 +57,15 @@ public sealed class ProjectorAndRotaryTests
     public void RotaryAnglesAreScaledPerCallPastTheLimit()
     {
         var config = TestConfigs.Micro() with { LmMaxPositionEmbeddings = 16 };
-        var rotary = new RotaryEmbedding(config);
+        using var rotary = new RotaryEmbedding(config);
         var invFreq = rotary.InverseFrequencies;
         using var scope = NewDisposeScope();
 
         void Check(long start, long length, double scale)
         {
-            var (cos, sin) = rotary.Compute(start, length, CPU);
-            var cosValues = cos.data<float>().ToArray();
-            var sinValues = sin.data<float>().ToArray();
+            var angles = rotary.Compute(start, length, CPU);
+            var cosValues = angles.Cos.contiguous().data<float>().ToArray();
+            var sinValues = angles.Sin.contiguous().data<float>().ToArray();
             var hd = rotary.HeadDim;
             for (var t = 0; t < length; t++)
                 for (var d = 0; d < hd; d++)
@@ -79,6 +79,27 @@ public sealed class ProjectorAndRotaryTests
         Check(0, 16, 1.0);            // up to the limit: unscaled
         Check(0, 20, 20.0 / 16);      // a 20-token forward: every frequency divided by 20/16
         Check(16, 1, 17.0 / 16);      // a decode step at position 16 scales on its own, as the reference does
+    }
+
+    [Fact]
+    public void CachedAnglesAndTheRolledRotationAreBitForBitTheDirectComputation()
+    {
+        var config = TestConfigs.Micro() with { LmMaxPositionEmbeddings = 512 };
+        using var rotary = new RotaryEmbedding(config);
+        using var scope = NewDisposeScope();
+        var x = randn(2, 4, 7, rotary.HeadDim); // [B, heads, T, hd]
+        foreach (var (start, length) in new[] { (0L, 7L), (5L, 1L), (127L, 1L), (128L, 1L), (300L, 7L), (3L, 7L) }) // the table grows twice
+        {
+            var cached = rotary.Compute(start, length, CPU);
+            var direct = rotary.ComputeAngles(start, length, CPU);
+            Assert.True(cached.Cos.eq(direct.Cos).all().item<bool>());
+            Assert.True(cached.Sin.eq(direct.Sin).all().item<bool>());
+
+            // rotate_half as the reference writes it: cat(-x2, x1)
+            var halves = x.chunk(2, -1);
+            var expected = x.mul(direct.Cos).add(cat([halves[1].neg(), halves[0]], -1).mul(direct.Sin));
+            Assert.True(RotaryEmbedding.Apply(x, cached).eq(expected).all().item<bool>());
+        }
     }
 
     [Fact]
