@@ -24,6 +24,7 @@ from .model import VisionLanguageModel
 from .shards import ShardError, ShardSet
 from .training import checkpoint_store, guard as guards, world as worlds
 from .training.config import TrainingConfig, training_preset
+from .training.optimizer import build_groups
 from .training.precision import DeviceCapabilities
 from .training.run_files import CONFIG_FILE_NAME, NoRunFiles, RunFiles
 from .training.session import Session
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
         model.to(world.device).train()
         world.broadcast_tensors_(list(model.parameters()) + [model.decoder.rotary_embd.inv_freq])
+        # A group with a rate of 0 stops requiring gradients here, before DDP registers the parameters it reduces (frozen
+        # after wrapping, they would never get a gradient and the first backward fails).
+        build_groups(model, config.lr_mp, config.lr_vision, config.lr_language)
         ddp_model = wrap(model, world, shards)
         capabilities = DeviceCapabilities.detect(world.device)
         session = Session(config, model, ddp_model, world, shards, capabilities.resolve(config.precision, config.resolve_model().lm_hidden_dim))
