@@ -129,16 +129,20 @@ def resolve_config(args: argparse.Namespace, shards: ShardSet, resume_run: str |
 
 class StopFlag:
     """SIGTERM or SIGINT asks the run to stop at the end of the current step (with a checkpoint); a second signal
-    gets the default behaviour (the process ends at once)."""
+    gets the default behaviour (the process ends at once), except under torchrun: Slurm signals every process of a job
+    step (scancel --signal, --signal=TERM@T), the workers and torchrun alike, and torchrun then passes the signal on a
+    second time; it kills the workers itself if they have not stopped within its timeout."""
 
     def __init__(self):
         self.requested = False
+        self.under_launcher = "TORCHELASTIC_RUN_ID" in os.environ
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._handle)
 
     def _handle(self, signum, _frame) -> None:
         self.requested = True
-        signal.signal(signum, signal.SIG_DFL)
+        if not self.under_launcher:
+            signal.signal(signum, signal.SIG_DFL)
 
     def __call__(self) -> bool:
         return self.requested
