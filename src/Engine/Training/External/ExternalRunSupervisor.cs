@@ -37,6 +37,7 @@ public sealed class ExternalRunSupervisor : IDisposable
     private StateChangedEvent? _lastState;
     private CheckpointEvent? _lastCheckpoint;
     private int _step;
+    private volatile bool _forced;
 
     private ExternalRunSupervisor(IExternalJob job, string runFolder, ITrainingEventSink sink, ExternalRunOptions options)
     {
@@ -85,7 +86,9 @@ public sealed class ExternalRunSupervisor : IDisposable
     private async Task ForceAfterGraceAsync()
     {
         var ended = await Task.WhenAny(_job.Exited, Task.Delay(_options.StopGrace)).ConfigureAwait(false);
-        if (ended != _job.Exited) _job.ForceStop();
+        if (ended == _job.Exited) return;
+        _forced = true;
+        _job.ForceStop();
     }
 
     private async Task SuperviseAsync()
@@ -138,12 +141,16 @@ public sealed class ExternalRunSupervisor : IDisposable
 
         // The job ended without the run saying how: it is failed (or cancelled, when a stop had to be forced).
         var lines = _job.FailureLines(_options.ReasonLines);
-        var forced = _stopRequested.IsCancellationRequested;
-        var reason = forced
-            ? $"cancelled: {_job.Name} did not stop within {_options.StopGrace.TotalSeconds:0} s and was ended ({exit.Description})."
-            : $"{exit.Description} before the run recorded its end" + (lines.Count > 0 ? ". Its last lines:\n" + string.Join('\n', lines) : ".");
+        var stopped = _stopRequested.IsCancellationRequested;
+        var quoted = lines.Count > 0 ? ". Its last lines:\n" + string.Join('\n', lines) : ".";
+        var reason = (stopped, _forced) switch
+        {
+            (true, true) => $"cancelled: {_job.Name} did not stop within {_options.StopGrace.TotalSeconds:0} s of the request and was ended ({exit.Description}).",
+            (true, false) => $"cancelled, but {_job.Name} ended without recording it ({exit.Description}){quoted}",
+            _ => $"{exit.Description} before the run recorded its end{quoted}",
+        };
         if (_lastCheckpoint is not null) reason += $"\nThe newest checkpoint is {_lastCheckpoint.Path}; resume continues from it.";
-        var ended = new StateChangedEvent { Step = _step, State = forced ? TrainingState.Cancelled : TrainingState.Failed, Reason = reason };
+        var ended = new StateChangedEvent { Step = _step, State = stopped ? TrainingState.Cancelled : TrainingState.Failed, Reason = reason };
         AppendToFolder(ended);
         _sink.Publish(ended);
         return new TrainingOutcome(ended.State, _step, reason, null, _lastCheckpoint?.Path);

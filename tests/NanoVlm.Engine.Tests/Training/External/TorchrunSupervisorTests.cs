@@ -64,6 +64,7 @@ public sealed class TorchrunSupervisorTests(DistributedFixture fixture) : IClass
             supervisor.Cancel();
             var outcome = await Finish(supervisor);
             Assert.True(outcome.State == TrainingState.Cancelled, $"{outcome.State}: {outcome.Reason}");
+            Assert.Equal("cancelled by the user.", outcome.Reason); // the trainer stopped itself: its own words, not the supervisor's
             var last = events.Of<MetricsEvent>()[^1].Step;
             Assert.True(last < 500);
             Assert.Contains(events.Of<CheckpointEvent>(), c => c.Step == last);
