@@ -97,4 +97,33 @@ public sealed class ChartTests
         var svg = ChartRenderer.RenderSvg(HeadroomChart.Build([], [], [], new RunChartOptions()), 400, 200);
         Assert.Contains("no data yet", svg, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheValidationChartFollowsTheStepRange()
+    {
+        var metrics = Enumerable.Range(1, 400).Select(step => Metric(step)).ToList();
+        EvaluationSample[] evaluations = [new(100, 3, 0.1), new(200, 2, 0.2), new(300, 1.5, 0.3), new(400, 1.2, 0.4)];
+        var charts = RunCharts.Build(metrics, evaluations, [], new RunChartOptions { StepRange = (150, 250) });
+
+        var validation = charts.Single(c => c.Title == "Validation");
+        Assert.All(validation.Series, series => Assert.Equal([200.0], series.X));
+        Assert.Equal(101, charts.Single(c => c.Title == "Train loss").Series[0].X.Count);
+    }
+
+    [Fact]
+    public void ARangeWithNothingInItSaysSoRatherThanNoDataYet()
+    {
+        var metrics = Enumerable.Range(1, 100).Select(step => Metric(step)).ToList();
+        var charts = RunCharts.Build(metrics, [new EvaluationSample(100, 2, null)], [], new RunChartOptions { StepRange = (500, 600) });
+        foreach (var chart in charts)
+        {
+            var svg = ChartRenderer.RenderSvg(chart, 400, 200);
+            Assert.Contains("nothing recorded between steps 500 and 600", svg, StringComparison.Ordinal);
+            Assert.DoesNotContain("no data yet", svg, StringComparison.Ordinal);
+        }
+        var open = RunCharts.Build(metrics, [], [], new RunChartOptions { StepRange = (500, long.MaxValue) });
+        Assert.Contains("nothing recorded from step 500 on", ChartRenderer.RenderSvg(open[0], 400, 200), StringComparison.Ordinal);
+    }
+
+    private static MetricSample Metric(long step) => new(step, step * 100, step, 3.0 / step, 1, 1e-3, 0, 1e-4, 1, 1000, "fp32", false);
 }

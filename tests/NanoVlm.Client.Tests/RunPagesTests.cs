@@ -87,6 +87,29 @@ public sealed class RunPagesTests : IAsyncDisposable
         }, TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public void AReversedStepRangeIsNamedAndTheChartsStayDrawn()
+    {
+        _runs.Add(Run("r5"), Enumerable.Range(1, 400).Select(step => Sample(step, 3.0 / step)));
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r5"));
+        RangeField(page, "From step").Find("input").Change("300");
+        RangeField(page, "To step").Find("input").Change("100");
+
+        page.WaitForAssertion(() => Assert.Equal("From step 300 is after To step 100: swap them, or clear one of the two.",
+            page.Find("[data-testid=range-problem]").TextContent.Trim()), TimeSpan.FromSeconds(30));
+        var loss = page.Find("[data-title='Train loss']").InnerHtml;
+        Assert.DoesNotContain("no data yet", loss, StringComparison.Ordinal);
+        Assert.DoesNotContain("nothing recorded", loss, StringComparison.Ordinal);
+
+        // Swapped, the range applies and the warning goes.
+        RangeField(page, "From step").Find("input").Change("100");
+        RangeField(page, "To step").Find("input").Change("300");
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=range-problem]")), TimeSpan.FromSeconds(30));
+    }
+
+    private static IRenderedComponent<MudBlazor.MudNumericField<long?>> RangeField(IRenderedComponent<RunDetails> page, string label) =>
+        page.FindComponents<MudBlazor.MudNumericField<long?>>().Single(f => f.Instance.Label == label);
+
     private static RunSummary Run(string id) =>
         new(id, id, RunStatus.Running, "tiny", "fp32", 30, 100, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, null);
 
@@ -104,6 +127,10 @@ public sealed class RunPagesTests : IAsyncDisposable
 
         public RunRequest DefaultsFor(string preset) => new();
 
+        public IReadOnlyList<StartChoice> StartChoices() => [new("preset:tiny", "tiny", "Presets (from scratch)", 0)];
+
+        public RunRequest DefaultsForInit(string init) => throw new ArgumentException("no models here");
+
         public IReadOnlyDictionary<string, string[]> Validate(RunRequest request) => new Dictionary<string, string[]>();
 
         public RunEstimate Estimate(RunRequest request) => new(0, 1, "", null, "fp32", 0);
@@ -116,56 +143,5 @@ public sealed class RunPagesTests : IAsyncDisposable
             throw new InvalidOperationException("Component tests resume no runs.");
 
         public IReadOnlyList<(int Step, string ModelId)> Checkpoints(string runId) => [];
-    }
-
-    /// <summary>Recorded runs plus the subscribers of the page, to which a test publishes as the training service would.</summary>
-    private sealed class RecordedRuns : IRunQueries, IRunUpdates
-    {
-        private readonly Dictionary<string, (RunSummary Run, List<MetricSample> Metrics)> _runs = [];
-        private readonly List<(string? RunId, Action<RunUpdate> Handler)> _subscribers = [];
-
-        public List<RunEventInfo> Events { get; } = [];
-
-        public List<HeadroomSample> Headroom { get; } = [];
-
-        public void Add(RunSummary run, IEnumerable<MetricSample> metrics) => _runs[run.Id] = (run, [.. metrics]);
-
-        public void Publish(RunUpdate update)
-        {
-            (string? RunId, Action<RunUpdate> Handler)[] subscribers;
-            lock (_subscribers) subscribers = [.. _subscribers];
-            foreach (var (runId, handler) in subscribers.Where(s => s.RunId is null || s.RunId == update.RunId))
-            {
-                handler(update);
-            }
-        }
-
-        public IReadOnlyList<RunSummary> ListRuns() => [.. _runs.Values.Select(v => v.Run)];
-
-        public RunSummary? GetRun(string runId) => _runs.TryGetValue(runId, out var entry) ? entry.Run : null;
-
-        public IReadOnlyList<MetricSample> GetMetrics(string runId, long afterStep = -1) =>
-            _runs.TryGetValue(runId, out var entry) ? [.. entry.Metrics.Where(m => m.Step > afterStep)] : [];
-
-        public IReadOnlyList<EvaluationSample> GetEvaluations(string runId) => [];
-
-        public IReadOnlyList<RunEventInfo> GetEvents(string runId) => [.. Events.Where(e => e.RunId == runId)];
-
-        public IReadOnlyList<HeadroomSample> GetHeadroom(string runId) => [.. Headroom];
-
-        public IDisposable Subscribe(string? runId, Action<RunUpdate> handler)
-        {
-            var entry = (runId, handler);
-            lock (_subscribers) _subscribers.Add(entry);
-            return new Unsubscribe(() =>
-            {
-                lock (_subscribers) _subscribers.Remove(entry);
-            });
-        }
-
-        private sealed class Unsubscribe(Action remove) : IDisposable
-        {
-            public void Dispose() => remove();
-        }
     }
 }

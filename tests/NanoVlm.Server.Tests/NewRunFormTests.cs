@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -51,6 +52,31 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
     public void ABadFractionGetsItsMessageAndDisablesStart(string label, string value, string message) =>
         ABadValueGetsItsMessageAndDisablesStart<double>(label, value, message);
 
+    // A real Tab fires change, then blur: the message must survive the blur (it used to vanish, leaving Start disabled
+    // with no reason shown).
+    [Theory]
+    [InlineData("Batch size", "0", "Batch size must be between 1 and 1024.")]
+    [InlineData("Gradient accumulation", "0", "Gradient accumulation must be between 1 and 1024.")]
+    [InlineData("Max length", "8", "Max length must be between 16 and 65536 tokens.")]
+    [InlineData("Steps", "0", "Steps must be between 1 and 10,000,000.")]
+    [InlineData("Seed", "-3", "The seed must be 0 or positive.")]
+    [InlineData("Evaluate every (steps)", "-1", "Evaluate every N steps, with N between 1 and 10,000,000, or 0 to never evaluate.")]
+    [InlineData("Checkpoint every (steps)", "0", "Checkpoint every N steps, with N between 1 and 10,000,000.")]
+    public void ABadWholeNumberLeftWithTabKeepsItsMessage(string label, string value, string message) =>
+        ABadValueLeftWithTabKeepsItsMessage(page => Field<int>(page, label), value, message);
+
+    [Theory]
+    [InlineData("LR projector", "3", "A learning rate is between 0 (frozen) and 1.")]
+    [InlineData("LR vision", "-1", "A learning rate is between 0 (frozen) and 1.")]
+    [InlineData("LR language", "-0.001", "A learning rate is between 0 (frozen) and 1.")]
+    [InlineData("Warmup (fraction)", "1.5", "Warmup is a fraction of the steps, from 0 up to (not including) 1.")]
+    public void ABadFractionLeftWithTabKeepsItsMessage(string label, string value, string message) =>
+        ABadValueLeftWithTabKeepsItsMessage(page => Field<double>(page, label), value, message);
+
+    [Fact]
+    public void AnEmptyDataFieldLeftWithTabKeepsItsMessage() =>
+        ABadValueLeftWithTabKeepsItsMessage(page => TextField(page, "Data"), "", "Data is required.");
+
     [Fact]
     public void AMaxLengthShorterThanTheImageTokensIsRefusedUnderItsField()
     {
@@ -61,6 +87,33 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
         Assert.Contains("image tokens, max_length is 16", ErrorOf(maxLength), StringComparison.Ordinal);
         Assert.Contains("max_length is 16", page.Find("[data-testid=max-length-problem]").TextContent, StringComparison.Ordinal);
         Assert.True(StartDisabled(page));
+    }
+
+    [Fact]
+    public void AnUnknownSyntheticSetIsRefusedUnderDataInPlainWords()
+    {
+        var page = _context.Render<NewRun>();
+        TextField(page, "Data").Find("input").Change("synthetic:bogus");
+
+        Assert.Equal("There is no synthetic data set 'bogus': use synthetic:easy, synthetic:medium or synthetic:hard.", ErrorText(TextField(page, "Data")));
+        Assert.Equal("(no message)", ErrorText(Field<int>(page, "Max length")));
+        Assert.DoesNotContain("Parameter", page.Markup, StringComparison.Ordinal);
+        Assert.True(StartDisabled(page));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/etc/passwd")]
+    [InlineData("synthetic:bogus")]
+    public void RefusedDataClaimsNothingAboutMaxLength(string data)
+    {
+        var page = _context.Render<NewRun>();
+        TextField(page, "Data").Find("input").Change(data);
+
+        Assert.NotEqual("(no message)", ErrorText(TextField(page, "Data")));
+        var estimate = page.Find("[data-testid=estimate]").TextContent;
+        Assert.DoesNotContain("fits max_length", estimate, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=max-length-problem]"));
     }
 
     [Fact]
@@ -148,6 +201,24 @@ public sealed class NewRunFormTests : IClassFixture<DashboardFactory>, IAsyncDis
         Assert.Empty(page.FindAll(".mud-input-error"));
         Assert.False(StartDisabled(page));
     }
+
+    private void ABadValueLeftWithTabKeepsItsMessage<TField>(Func<IRenderedComponent<NewRun>, IRenderedComponent<TField>> find, string value, string message)
+        where TField : IComponent
+    {
+        var page = _context.Render<NewRun>();
+        var input = find(page).Find("input");
+        input.Change(value);
+        input.Blur();
+
+        Assert.Equal(message, ErrorText(find(page)));
+        Assert.True(StartDisabled(page));
+    }
+
+    private static IRenderedComponent<MudTextField<string>> TextField(IRenderedComponent<NewRun> page, string label) =>
+        page.FindComponents<MudTextField<string>>().Single(f => f.Instance.Label == label);
+
+    private static string ErrorText<TField>(IRenderedComponent<TField> field) where TField : IComponent =>
+        field.FindAll(".mud-input-helper-text.mud-input-error").SingleOrDefault()?.TextContent.Trim() ?? "(no message)";
 
     private static IRenderedComponent<MudNumericField<T>> Field<T>(IRenderedComponent<NewRun> page, string label) =>
         page.FindComponents<MudNumericField<T>>().Single(f => f.Instance.Label == label);

@@ -85,12 +85,27 @@ public sealed class RunsApiTests(DashboardFactory factory) : IClassFixture<Dashb
         Assert.Equal("decoder.blocks.2.mlp", info.Details["module"]);
     }
 
-    private string CreateRun()
+    [Fact]
+    public async Task CancellingAQueuedRunLeavesAnEvent()
+    {
+        var runId = CreateRun(RunStatus.Queued);
+        using var client = factory.CreateClient();
+        using var cancel = await client.PostAsync(new Uri($"/api/runs/{runId}/cancel", UriKind.Relative), null);
+        Assert.True(cancel.IsSuccessStatusCode, $"cancel: {(int)cancel.StatusCode}");
+
+        var events = await RunsApi.GetEventsAsync(client, runId);
+        var cancelled = Assert.Single(events);
+        Assert.Equal("state", cancelled.Kind);
+        Assert.Equal("Run cancelled while queued", cancelled.Message);
+        Assert.Equal(RunStatus.Cancelled, (await RunsApi.GetRunAsync(client, runId)).Status);
+    }
+
+    private string CreateRun(RunStatus status = RunStatus.Running)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         factory.Services.GetRequiredService<RunStore>().Upsert(new RunDocument
         {
-            Id = id, Name = "test", Status = RunStatus.Running, Model = "tiny", Precision = "fp32", TotalSteps = 10, CreatedAt = DateTime.UtcNow,
+            Id = id, Name = "test", Status = status, Model = "tiny", Precision = "fp32", TotalSteps = 10, CreatedAt = DateTime.UtcNow,
         });
         return id;
     }

@@ -94,6 +94,42 @@ public sealed class TrainVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Init_from_a_runs_checkpoint_starts_from_its_weights_with_its_settings_and_records_where_from()
+    {
+        var parent = Path.Combine(_folder, "parent");
+        var config = WriteMicroConfig(c => c with { MaxSteps = 30, CheckpointInterval = 30, EvalInterval = 0, LrLanguage = 3e-3, WarmupFraction = 0 });
+        var (code, _, error) = await Run("train", "--config", config, "--out", parent, "--no-tensorboard");
+        Assert.True(code == 0, error);
+        var parentLosses = MetricLosses(parent);
+
+        var fork = Path.Combine(_folder, "fork");
+        var checkpoint = Path.Combine(parent, RunFiles.CheckpointsFolder, "step_000030");
+        (code, _, error) = await Run("train", "--init", checkpoint, "--steps", "3", "--out", fork, "--no-tensorboard");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("starting from", error, StringComparison.Ordinal);
+        var forkLosses = MetricLosses(fork);
+        // From scratch the first loss is about ln V (the parent's first); from the checkpoint it continues the parent's curve.
+        Assert.True(forkLosses[0] < parentLosses[0] - 1, $"fork starts at {forkLosses[0]:0.000}, the parent started at {parentLosses[0]:0.000}");
+        Assert.True(Math.Abs(forkLosses[0] - parentLosses[^3..].Average()) < 1.0, $"fork {forkLosses[0]:0.000}, parent's last {parentLosses[^1]:0.000}");
+        using var resolved = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fork, RunFiles.ConfigFileName)));
+        Assert.Equal(checkpoint, resolved.RootElement.GetProperty("init").GetString());
+        Assert.Equal(3e-3, resolved.RootElement.GetProperty("lr_language").GetDouble(), 12); // the parent's settings
+        Assert.Equal(3, resolved.RootElement.GetProperty("max_steps").GetInt32());
+    }
+
+    [Fact]
+    public async Task Init_from_a_folder_without_a_model_is_refused_with_exit_code_2_and_writes_nothing()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_folder, "not-a-model")).FullName;
+        var (code, _, error) = await Run("train", "--init", empty, "--out", Path.Combine(_folder, "never"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("config.json", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "never")));
+    }
+
+    [Fact]
     public async Task Config_takes_the_dashboards_exported_run_settings()
     {
         var settings = Path.Combine(_folder, "exported.json");

@@ -30,6 +30,9 @@ public sealed record ChartModel(string Title, string XLabel, string YLabel, IRea
 
     public bool LogY { get; init; }
 
+    /// <summary>What an empty chart says: nothing recorded yet, or nothing in the chosen range.</summary>
+    public string EmptyText { get; init; } = "no data yet";
+
     /// <summary>Zoom: only this X range is shown (null = everything).</summary>
     public (double From, double To)? XRange { get; init; }
 }

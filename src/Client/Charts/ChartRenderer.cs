@@ -60,7 +60,7 @@ public static class ChartRenderer
             yMax = 1;
             if (failures.Count == 0)
             {
-                var placeholder = plot.Add.Text("no data yet", 0.5, 0.5);
+                var placeholder = plot.Add.Text(model.EmptyText, 0.5, 0.5);
                 placeholder.LabelFontSize = 14;
                 placeholder.LabelFontColor = Colors.Gray;
                 placeholder.LabelAlignment = Alignment.MiddleCenter;

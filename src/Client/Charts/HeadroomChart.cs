@@ -25,7 +25,7 @@ public static class HeadroomChart
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(options);
-        var shown = options.StepRange is { } range ? samples.Where(s => s.Step >= range.From && s.Step <= range.To).ToList() : samples;
+        var shown = samples.Where(s => options.Shows(s.Step)).ToList();
         double X(long step) => RunCharts.XAtStep(metrics, step, options.XAxis);
 
         var series = new List<ChartSeries>();
@@ -42,6 +42,7 @@ public static class HeadroomChart
         return new ChartModel(Title, RunCharts.XLabel(options.XAxis), "65504 / max|a|", series)
         {
             LogY = true,
+            EmptyText = options.EmptyText,
             Annotations = RunCharts.Annotations(events, metrics, options.XAxis),
             Thresholds =
             [

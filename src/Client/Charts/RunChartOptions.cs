@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace NanoVlm.Client.Charts;
 
 /// <summary>How the run page draws its charts; changed by the controls above them.</summary>
@@ -12,4 +14,14 @@ public sealed record RunChartOptions
 
     /// <summary>Zoom to this step range (inclusive); null = all steps.</summary>
     public (long From, long To)? StepRange { get; init; }
+
+    public bool Shows(long step) => StepRange is not { } range || (step >= range.From && step <= range.To);
+
+    /// <summary>What a chart says when nothing recorded falls in the range (with no range: nothing recorded yet).</summary>
+    public string EmptyText => StepRange switch
+    {
+        null => "no data yet",
+        { To: long.MaxValue } range => string.Create(CultureInfo.InvariantCulture, $"nothing recorded from step {range.From} on"),
+        { } range => string.Create(CultureInfo.InvariantCulture, $"nothing recorded between steps {range.From} and {range.To}"),
+    };
 }

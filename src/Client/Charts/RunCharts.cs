@@ -19,16 +19,18 @@ public static class RunCharts
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(options);
-        var shown = options.StepRange is { } range ? metrics.Where(m => m.Step >= range.From && m.Step <= range.To).ToList() : metrics;
+        ArgumentNullException.ThrowIfNull(evaluations);
+        IReadOnlyList<MetricSample> shown = [.. metrics.Where(m => options.Shows(m.Step))];
         var x = shown.Select(m => XOf(m, options.XAxis)).ToArray();
         var xLabel = XLabel(options.XAxis);
         var annotations = Annotations(events, metrics, options.XAxis);
         var skipped = SkippedRanges(shown, options.XAxis);
+        evaluations = [.. evaluations.Where(e => options.Shows(e.Step))];
         var evalX = evaluations.Select(e => XAtStep(metrics, e.Step, options.XAxis)).ToArray();
 
         var losses = shown.Select(m => m.Loss).ToArray();
         ChartModel Chart(string title, string yLabel, IReadOnlyList<ChartSeries> series, bool log = false) =>
-            new(title, xLabel, yLabel, series) { Annotations = annotations, ShadedRanges = skipped, LogY = log };
+            new(title, xLabel, yLabel, series) { Annotations = annotations, ShadedRanges = skipped, LogY = log, EmptyText = options.EmptyText };
 
         return
         [

@@ -33,6 +33,14 @@ public sealed record RunSummary(
     /// <summary>Stopped before its last step (cancelled, failed, interrupted): it can continue from a checkpoint.</summary>
     public bool IsResumable => Status is RunStatus.Cancelled or RunStatus.Failed or RunStatus.Interrupted;
 
+    /// <summary>The checkpoint folder the run started from; null for a run from scratch.</summary>
+    public string? Init { get; init; }
+
+    /// <summary>The run whose checkpoint this run was forked from, and that checkpoint's step.</summary>
+    public string? ParentRunId { get; init; }
+
+    public long? ParentStep { get; init; }
+
     /// <summary>Seconds spent training, across resumes (null for runs recorded before it was kept).</summary>
     public double? TrainingSeconds { get; init; }
 

@@ -4,7 +4,16 @@ namespace NanoVlm.Client.Services;
 public sealed record RunRequest
 {
     public string Name { get; init; } = "";
+
+    /// <summary>The training preset whose settings the fields start from; with no <see cref="Init"/>, also the model trained from scratch.</summary>
     public string Preset { get; init; } = "tiny";
+
+    /// <summary>
+    /// Existing weights to start from: a registered model's id (<c>checkpoint:FOLDER</c>) or a folder under
+    /// Storage:ModelRoots or the data folder; empty to train the preset's model from scratch.
+    /// </summary>
+    public string Init { get; init; } = "";
+
     public string Precision { get; init; } = "auto";
     public int BatchSize { get; init; } = 8;
     public int GradAccum { get; init; } = 1;
@@ -24,6 +33,11 @@ public sealed record RunRequest
 /// <summary>What the form shows beside itself: the memory a run needs against the machine, and whether max_length fits.</summary>
 public sealed record RunEstimate(long MemoryBytes, long DeviceMemoryBytes, string MemoryBreakdown, string? MaxLengthProblem, string PrecisionNote, long Parameters);
 
+/// <summary>Something a run can start from, as the form's Start from selector lists it.</summary>
+/// <param name="Value">"preset:NAME" (from scratch) or a model id (<c>checkpoint:FOLDER</c>)</param>
+/// <param name="Group">"Presets (from scratch)", "Registered models", "Run checkpoints"</param>
+public sealed record StartChoice(string Value, string Label, string Group, long Parameters);
+
 /// <summary>A precision option with whether this machine can run it and why not.</summary>
 public sealed record PrecisionOption(string Value, string Label, bool Enabled, string? Note);
 
@@ -37,6 +51,15 @@ public interface IRunLauncher
 
     /// <summary>The form's defaults for a preset (learning rates, batch, max_length...).</summary>
     RunRequest DefaultsFor(string preset);
+
+    /// <summary>What a run can start from: the presets, then registered models and run checkpoints.</summary>
+    IReadOnlyList<StartChoice> StartChoices();
+
+    /// <summary>
+    /// The form's defaults for a run from existing weights: a fork takes its parent run's settings, a nanoVLM model the
+    /// nearest nanoVLM preset's. Throws <see cref="ArgumentException"/> saying why the weights cannot be used.
+    /// </summary>
+    RunRequest DefaultsForInit(string init);
 
     /// <summary>Every problem with the request, keyed by field name ("" for the whole request).</summary>
     IReadOnlyDictionary<string, string[]> Validate(RunRequest request);

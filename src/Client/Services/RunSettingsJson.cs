@@ -24,6 +24,9 @@ public sealed class RunSettings
     /// <summary>The preset the document names, if it names one (its defaults fill the fields it leaves out).</summary>
     public string? Preset => _values.TryGetValue(nameof(RunRequest.Preset), out var preset) ? (string)preset : null;
 
+    /// <summary>The weights the document starts from, if it names any.</summary>
+    public string? Init => _values.TryGetValue(nameof(RunRequest.Init), out var init) && !string.IsNullOrWhiteSpace((string)init) ? (string)init : null;
+
     /// <summary>The property names (<see cref="RunRequest"/>'s) the document set.</summary>
     public IReadOnlyCollection<string> Fields => _values.Keys;
 
@@ -66,6 +69,7 @@ public static class RunSettingsJson
     [
         new(nameof(RunRequest.Name), "name", Kind.Text, (r, v) => r with { Name = (string)v }),
         new(nameof(RunRequest.Preset), "preset", Kind.Text, (r, v) => r with { Preset = (string)v }),
+        new(nameof(RunRequest.Init), "init", Kind.Text, (r, v) => r with { Init = (string)v }),
         new(nameof(RunRequest.Precision), "precision", Kind.Text, (r, v) => r with { Precision = (string)v }),
         new(nameof(RunRequest.BatchSize), "batch_size", Kind.WholeNumber, (r, v) => r with { BatchSize = (int)v }),
         new(nameof(RunRequest.GradAccum), "grad_accum", Kind.WholeNumber, (r, v) => r with { GradAccum = (int)v }),

@@ -77,7 +77,7 @@ public static class MemoryBenchmark
     }
 
     /// <summary>The preset's synthetic:easy stream with every batch padded to max_length (no validation needed).</summary>
-    private static SyntheticTrainingData PaddedToMaxLength(TrainingConfig config)
+    internal static SyntheticTrainingData PaddedToMaxLength(TrainingConfig config)
     {
         var collator = TrainingBatchCollator.ForModel(config.ResolveModel(), BuiltInTokenizers.NanoVlmGpt2(),
             new CollatorOptions(config.MaxLength, PaddingLength.MaxLength));

@@ -1,3 +1,5 @@
+using NanoVlm.Engine.Runtime;
+using TorchSharp;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Precision;
 using static TorchSharp.torch;
@@ -23,14 +25,15 @@ internal static class UnguardedStep
             Tensor loss;
             using (PrecisionScope.Enter(session.Precision, model, session.OnCuda))
                 loss = model.Loss(model.Forward(batch.InputIds, batch.PixelValues, batch.AttentionMask), batch.Labels);
-            loss.div(session.GradAccum).backward();
+            using (Scalar accumulation = session.GradAccum) loss.div(accumulation).backward();
         }
         var parameters = session.Optimizer.Parameters.Where(p => p.grad is not null).ToList();
         if (session.Config.MaxGradNorm > 0 && parameters.Count > 0)
         {
             using var noGrad = no_grad();
             var norm = stack(parameters.Select(p => p.grad!.norm()).ToArray()).norm();    // []
-            var coefficient = norm.add(1e-6).reciprocal().mul(session.Config.MaxGradNorm).clamp_max(1.0);
+            using Scalar tiny = 1e-6, maxNorm = session.Config.MaxGradNorm, ceiling = 1.0;
+            var coefficient = norm.add(tiny, NativeScalars.One).reciprocal().mul(maxNorm).clamp_max(ceiling);
             foreach (var p in parameters) p.grad!.mul_(coefficient);
         }
         session.Optimizer.Step(learningRates);

@@ -58,9 +58,10 @@ public static class NanoVlmCheckpoint
 
     /// <summary>
     /// Writes <c>config.json</c> and <c>model.safetensors</c> to <paramref name="directory"/>, replacing the folder
-    /// as a whole if it exists.
+    /// as a whole if it exists. <paramref name="addFiles"/> may write more files (a tokenizer, a provenance record)
+    /// into the staging folder it is given, so that they arrive together with the weights.
     /// </summary>
-    public static void Save(VisionLanguageModel model, string directory)
+    public static void Save(VisionLanguageModel model, string directory, Action<string>? addFiles = null)
     {
         var target = Path.GetFullPath(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         var parent = Path.GetDirectoryName(target) ?? throw new ArgumentException($"Cannot save a checkpoint at the root {target}.", nameof(directory));
@@ -76,6 +77,7 @@ public static class NanoVlmCheckpoint
                 SafeTensors.Save(Path.Combine(staging, WeightsFileName), ExportStateDict(model),
                     new Dictionary<string, string> { ["format"] = "pt" });
             }
+            addFiles?.Invoke(staging);
             Swap(staging, target, parent, name);
         }
         finally

@@ -1,4 +1,6 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -37,8 +39,9 @@ public sealed record AttentionMask(Tensor Allowed, Tensor? FullyPaddedQueries)
         if (queryLength > keyLength)
             throw new ArgumentException($"{queryLength} queries cannot be the last positions of {keyLength} keys.");
         var offset = keyLength - queryLength;
-        var queryPositions = arange(offset, keyLength, dtype: ScalarType.Int64, device: device).view(1, 1, queryLength, 1);
-        var keyPositions = arange(0, keyLength, dtype: ScalarType.Int64, device: device).view(1, 1, 1, keyLength);
+        using Scalar first = offset, end = keyLength;
+        var queryPositions = arange(first, end, NativeScalars.One, dtype: ScalarType.Int64, device: device).view(1, 1, queryLength, 1);
+        var keyPositions = arange(NativeScalars.Zero, end, NativeScalars.One, dtype: ScalarType.Int64, device: device).view(1, 1, 1, keyLength);
         var causal = keyPositions.le(queryPositions);                                           // [1, 1, T_q, T_kv]
 
         if (keyPadding is null)
@@ -46,7 +49,7 @@ public sealed record AttentionMask(Tensor Allowed, Tensor? FullyPaddedQueries)
         if (keyPadding.dim() != 2 || keyPadding.shape[0] != batch || keyPadding.shape[1] != keyLength)
             throw new ArgumentException($"attention_mask must be [{batch}, {keyLength}] (batch, keys so far), got [{string.Join(", ", keyPadding.shape)}].");
 
-        var realKeys = keyPadding.ne(0).to(device).view(batch, 1, 1, keyLength);               // [B, 1, 1, T_kv]
+        var realKeys = keyPadding.ne(NativeScalars.Zero).to(device).view(batch, 1, 1, keyLength);               // [B, 1, 1, T_kv]
         var visibleReal = causal.logical_and(realKeys);                                         // [B, 1, T_q, T_kv]
         var fullyPadded = visibleReal.any(-1, keepdim: true).logical_not();                     // [B, 1, T_q, 1]
         var allowed = visibleReal.logical_or(causal.logical_and(fullyPadded));                  // [B, 1, T_q, T_kv]

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NanoVlm.Engine.Model;
@@ -121,7 +122,8 @@ public static class VlmGeneration
         else
         {
             var filtered = TokenFilter.TopKTopP(scores, options.TopK, options.TopP);
-            var probabilities = nn.functional.softmax(filtered.div(options.Temperature), -1);
+            using Scalar temperature = options.Temperature;
+            var probabilities = nn.functional.softmax(filtered.div(temperature), -1);
             chosen = multinomial(probabilities, 1, false, sampler).squeeze(-1);
         }
         return chosen.cpu().data<long>().ToArray();

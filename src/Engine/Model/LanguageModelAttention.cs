@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -58,7 +59,7 @@ public sealed class LanguageModelAttention : nn.Module
         q = RotaryEmbedding.Apply(q, cos, sin);
         if (mask.FullyPaddedQueries is { } padded)
         {
-            q = q.masked_fill(padded, 0); // uniform attention over the pads it sees, as in the reference
+            q = q.masked_fill(padded, NativeScalars.Zero); // uniform attention over the pads it sees, as in the reference
         }
         k = RotaryEmbedding.Apply(k, cos, sin);
 

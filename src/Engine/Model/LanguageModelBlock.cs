@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -23,7 +24,7 @@ public sealed class LanguageModelBlock : nn.Module
     /// <returns>[B, T, H]</returns>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, (KvCache Cache, int Block)? cache)
     {
-        x = x.add(attn.Forward(norm1.call(x), cos, sin, mask, cache));
-        return x.add(mlp.call(norm2.call(x)));
+        x = x.add(attn.Forward(norm1.call(x), cos, sin, mask, cache), NativeScalars.One);
+        return x.add(mlp.call(norm2.call(x)), NativeScalars.One);
     }
 }

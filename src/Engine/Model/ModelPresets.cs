@@ -88,9 +88,16 @@ public static class ModelPresets
     }, baseVocabSize);
 
     /// <summary>
-    /// v0.1's dimensions (SigLIP-B/16-224 + SmolLM2-135M, pixel shuffle 2 → 49 tokens) with HEAD's placeholder
-    /// scheme and extra tokens.
+    /// nanoVLM v0.1's published model, <c>lusxvr/nanoVLM-222M</c> (spec §1.1, §4.7): SigLIP-B/16-224 + SmolLM2-135M,
+    /// pixel shuffle 2 → 49 tokens, run with HEAD's placeholder scheme and extra tokens (66 more embedding rows than
+    /// v0.1's 49152, so 222,119,616 parameters instead of 222,081,600).
     /// </summary>
+    /// <remarks>
+    /// Images as v0.1 sees them: one 224 px view (<c>max_img_size</c> = <c>vit_img_size</c> = 224, resized to the
+    /// maximum side, so every picture becomes a single square tile, as v0.1's <c>Resize((224, 224))</c> did; no
+    /// splitting, 49 image tokens plus the global-image marker). <c>lm_max_length</c> is v0.1's whole sequence,
+    /// 128 tokens (49 image + 79 text).
+    /// </remarks>
     public static VlmConfig NanoVlm222M(int baseVocabSize = SmolLm2BaseVocabSize) => WithVocab(new VlmConfig
     {
         VitHiddenDim = 768,
@@ -106,15 +113,20 @@ public static class ModelPresets
         LmNKvHeads = 3,
         LmNBlocks = 30,
         LmMaxPositionEmbeddings = 8192,
-        LmMaxLength = 4096,
+        LmMaxLength = 128,
         LmModelType = "HuggingFaceTB/SmolLM2-135M-Instruct",
         LmTokenizer = "HuggingFaceTB/SmolLM2-135M-Instruct",
         MpPixelShuffleFactor = 2,
         MpImageTokenLength = 49,
-        MaxImgSize = 1024,
+        MaxImgSize = 224,
     }, baseVocabSize);
 
-    /// <summary>HEAD's default: SigLIP2-B/16-512 + SmolLM2-360M, pixel shuffle 4 → 64 tokens per tile.</summary>
+    /// <summary>
+    /// nanoVLM HEAD's default config (spec §1.1, §1.6; the architecture of <c>lusxvr/nanoVLM-460M-8k</c>):
+    /// SigLIP2-B/16-512 + SmolLM2-360M, pixel shuffle 4 → 64 tokens per 512 px tile; every image resized to 2048 px on
+    /// its long side and split into up to 4×4 tiles plus a global view (up to 17 × 65 = 1105 image tokens);
+    /// 460,113,984 parameters with SmolLM2's vocabulary.
+    /// </summary>
     public static VlmConfig NanoVlm460M(int baseVocabSize = SmolLm2BaseVocabSize) => WithVocab(new VlmConfig(), baseVocabSize);
 
     private static VlmConfig WithVocab(VlmConfig config, int baseVocabSize) => config with

@@ -1,5 +1,7 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -23,7 +25,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var x32 = Precision.ToFloat32(x);                                   // [..., dim]
-        var inverseRms = x32.pow(2).mean([-1], keepdim: true).add(eps).rsqrt(); // [..., 1]
+        using Scalar epsilon = eps;
+        var inverseRms = x32.pow(NativeScalars.Two).mean([-1], keepdim: true).add(epsilon, NativeScalars.One).rsqrt(); // [..., 1]
         return x32.mul(inverseRms).mul(Precision.ToFloat32(weight)).to(x.dtype);
     }
 }

@@ -1,4 +1,6 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -46,7 +48,8 @@ public sealed class RotaryEmbedding
     public static float[] ComputeInverseFrequencies(double ropeBase, int headDim)
     {
         using var scope = NewDisposeScope();
-        var exponents = arange(0, headDim, 2, dtype: ScalarType.Float32).div(headDim);     // [hd/2]
+        using Scalar end = headDim;
+        var exponents = arange(NativeScalars.Zero, end, NativeScalars.Two, dtype: ScalarType.Float32).div(end); // [hd/2]
         var powers = pow(tensor((float)ropeBase, dtype: ScalarType.Float32), exponents);  // [hd/2]
         return powers.reciprocal().data<float>().ToArray();
     }
@@ -60,14 +63,15 @@ public sealed class RotaryEmbedding
         var maxSeq = start + length; // max(position_ids) + 1
         if (maxSeq > maxPositionEmbeddings)
         {
-            var scale = (float)maxSeq / maxPositionEmbeddings;
+            using Scalar scale = (float)maxSeq / maxPositionEmbeddings;
             invFreq = invFreq.div(scale);
         }
-        var positions = arange(start, start + length, dtype: ScalarType.Float32, device: device); // [T]
+        using Scalar first = start, end = start + length, scaling = attentionScaling;
+        var positions = arange(first, end, NativeScalars.One, dtype: ScalarType.Float32, device: device); // [T]
         var freqs = positions.unsqueeze(-1).mul(invFreq.unsqueeze(0));                            // [T, hd/2]
         var angles = cat([freqs, freqs], -1);                                                      // [T, hd]
-        var cos = angles.cos().mul(attentionScaling).unsqueeze(0);                                 // [1, T, hd]
-        var sin = angles.sin().mul(attentionScaling).unsqueeze(0);                                 // [1, T, hd]
+        var cos = angles.cos().mul(scaling).unsqueeze(0);                                          // [1, T, hd]
+        var sin = angles.sin().mul(scaling).unsqueeze(0);                                          // [1, T, hd]
         return (cos, sin);
     }
 
@@ -79,7 +83,7 @@ public sealed class RotaryEmbedding
     {
         var cos4 = cos.unsqueeze(1); // [1, 1, T, hd]
         var sin4 = sin.unsqueeze(1);
-        return x.mul(cos4).add(RotateHalf(x).mul(sin4));
+        return x.mul(cos4).add(RotateHalf(x).mul(sin4), NativeScalars.One);
     }
 
     /// <summary>[x1, x2] → [−x2, x1] over the two halves of the last dimension.</summary>

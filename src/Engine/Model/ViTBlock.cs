@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -23,7 +24,7 @@ public sealed class ViTBlock : nn.Module<Tensor, Tensor>
     /// <returns>[B, T, C]</returns>
     public override Tensor forward(Tensor x)
     {
-        x = x.add(attn.call(ln1.call(x)));
-        return x.add(mlp.call(ln2.call(x)));
+        x = x.add(attn.call(ln1.call(x)), NativeScalars.One);
+        return x.add(mlp.call(ln2.call(x)), NativeScalars.One);
     }
 }

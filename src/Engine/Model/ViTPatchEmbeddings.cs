@@ -1,5 +1,7 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -25,7 +27,8 @@ public sealed class ViTPatchEmbeddings : nn.Module<Tensor, Tensor>
         // N(0, 0.02) like every other weight, not the reference's torch.rand: an all-positive U(0, 1) embedding
         // dominates a from-scratch image embedding, so every page looks alike to the decoder (the from-scratch presets
         // keep the vision tower at this init). A loaded checkpoint replaces it either way.
-        position_embedding = new Parameter(randn(1, tokens, dim).mul_(InitStd));
+        using Scalar std = InitStd;
+        position_embedding = new Parameter(randn(1, tokens, dim).mul_(std));
         RegisterComponents();
     }
 
@@ -43,7 +46,8 @@ public sealed class ViTPatchEmbeddings : nn.Module<Tensor, Tensor>
     {
         using var noGrad = no_grad();
         nn.init.normal_(conv.weight!, 0.0, InitStd);
-        conv.bias!.copy_(conv.weight!.sum([1, 2, 3]).mul(-0.5));
+        using Scalar minusHalf = -0.5;
+        conv.bias!.copy_(conv.weight!.sum([1, 2, 3]).mul(minusHalf));
     }
 
     /// <param name="x">[N, 3, S, S] pixels</param>
@@ -58,6 +62,6 @@ public sealed class ViTPatchEmbeddings : nn.Module<Tensor, Tensor>
             var cls = cls_token.expand(patches.shape[0], -1, -1); // [N, 1, D]
             patches = cat([cls, patches], 1);                     // [N, 1 + P, D]
         }
-        return patches.add(position_embedding);
+        return patches.add(position_embedding, NativeScalars.One);
     }
 }

@@ -1,4 +1,6 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Model;
 
@@ -55,7 +57,8 @@ public sealed class VisionLanguageModel : nn.Module
     public Tensor EmbedInputs(Tensor inputIds, Tensor? pixelValues, long? imageTokenId = null)
     {
         var embeddings = decoder.EmbedTokens(inputIds); // [B, T, H]
-        var placeholders = inputIds.eq(imageTokenId ?? Config.ImageTokenId); // [B, T]
+        using Scalar imageToken = imageTokenId ?? Config.ImageTokenId;
+        var placeholders = inputIds.eq(imageToken); // [B, T]
         var placeholderCount = placeholders.sum().item<long>();
         var imageCount = pixelValues is null ? 0 : pixelValues.shape[0];
         var expected = imageCount * Config.MpImageTokenLength;
@@ -90,8 +93,9 @@ public sealed class VisionLanguageModel : nn.Module
     {
         var flatHidden = hidden.reshape(-1, hidden.shape[^1]);          // [B·T, H]
         var flatLabels = labels.reshape(-1);                            // [B·T]
-        var positions = flatLabels.ne(IgnoreIndex).nonzero().squeeze(-1); // [L]
-        if (positions.shape[0] == 0) return flatHidden.sum().mul(0).to(ScalarType.Float32);
+        using Scalar ignored = IgnoreIndex;
+        var positions = flatLabels.ne(ignored).nonzero().squeeze(-1); // [L]
+        if (positions.shape[0] == 0) return flatHidden.sum().mul(NativeScalars.Zero).to(ScalarType.Float32);
         var logits = Precision.ToFloat32(Logits(flatHidden.index_select(0, positions))); // [L, V]
         return nn.functional.cross_entropy(logits, flatLabels.index_select(0, positions));
     }

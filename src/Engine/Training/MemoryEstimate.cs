@@ -26,6 +26,11 @@ public sealed record MemoryEstimate(
     /// The estimate for a configuration: float32 weights (master copies), float32 gradients and two AdamW moments for
     /// trainable groups, the forward tensors of one micro-batch, and the backward's largest transients.
     /// </summary>
+    /// <param name="viewsPerSample">
+    /// image views (tiles and global views) each sample sends through the vision encoder; by default the most a sample
+    /// can have under the model's image splitting and max_length (<see cref="MaxViewsPerSample"/>), so that a run the
+    /// estimate admits does not run out of memory on its largest page. A measurement passes the views its batches had.
+    /// </param>
     /// <remarks>
     /// The forward tensors are every tensor the forward pass creates, not only those autograd saves: the trainer runs
     /// a step in one TorchSharp dispose scope, which holds each of them until the step ends (measured on <c>small</c>,
@@ -36,7 +41,7 @@ public sealed record MemoryEstimate(
     /// gradients and, at its peak, the tied embedding's dense gradient and the logits' gradient. Checked against the
     /// measured peak by <c>bench</c> (docs/benchmarks.md).
     /// </remarks>
-    public static MemoryEstimate For(TrainingConfig config, ComputePrecision precision)
+    public static MemoryEstimate For(TrainingConfig config, ComputePrecision precision, double? viewsPerSample = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var m = config.ResolveModel();
@@ -66,12 +71,14 @@ public sealed record MemoryEstimate(
         // qkv (3d), attention output, its contiguous copy, out_proj, fc2 (4d) and fc1 with its GELU (2·inter); autocast
         // copies the inputs of qkv and fc1 (2d). Per patch once: patch embedding and position sum (2d), the pixel-shuffled
         // copy (d), and the projector's output (h / s² per patch).
-        long images = b;                                                            // one image per sample (the synthetic and DocVQA-style default)
+        var views = viewsPerSample ?? MaxViewsPerSample(m, config.MaxLength);
+        long images = (long)Math.Ceiling(b * views);                                // views of one image per sample (the synthetic and DocVQA-style default)
         long patches = m.VitNumPatches + (m.VitClsFlag ? 1 : 0);
         long d = m.VitHiddenDim, vInter = m.VitInterDim, shuffle = (long)m.MpPixelShuffleFactor * m.MpPixelShuffleFactor;
         long visionPerPatchBlock = f * 4 * d + c * rounded * (7 * d + 2 * vInter) + cast * 2 * d;
         long visionPerPatch = visionPerPatchBlock * m.VitNBlocks + f * 3 * d + c * h / shuffle;
         long vision = config.LrVision > 0 || config.LrMp > 0 ? images * patches * visionPerPatch : 0;
+        long pixels = images * 3L * m.VitImgSize * m.VitImgSize * f;               // the batch's float32 pixels, kept for the step
 
         // The loss: logits over the labelled positions only, float32 (a low-precision copy first under autocast), the
         // log-softmax cross-entropy keeps, and the index-selected rows.
@@ -87,8 +94,23 @@ public sealed record MemoryEstimate(
             ParameterBytes: parameters.Total * 4,
             GradientBytes: trainable * 4,
             OptimizerBytes: trainable * 8,
-            ActivationBytes: decoder + vision + loss,
+            ActivationBytes: decoder + vision + pixels + loss,
             WorkspaceBytes: backward);
+    }
+
+    /// <summary>
+    /// The most image views one sample's image can have: nanoVLM resizes the long side to <c>max_img_size</c> and cuts
+    /// whole <c>vit_img_size</c> tiles, so a square page gives side × side tiles plus a global view (17 for nanoVLM-460M's
+    /// 2048 px over 512 px tiles); fewer when the image string (<c>mp_image_token_length</c> + 1 tokens per view) would
+    /// not fit max_length, since such samples are dropped.
+    /// </summary>
+    public static int MaxViewsPerSample(Model.VlmConfig model, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var side = Math.Max(1, (model.MaxImgSize + model.VitImgSize - 1) / model.VitImgSize);
+        var views = side == 1 ? 1 : side * side + 1;
+        var fitting = maxLength / (model.MpImageTokenLength + 1);
+        return Math.Max(1, Math.Min(views, fitting));
     }
 
     /// <summary>A few lines for <c>train --estimate</c>.</summary>

@@ -1,9 +1,11 @@
+using TorchSharp;
 using NanoVlm.Engine.Training.Data;
 using NanoVlm.Engine.Training.Events;
 using NanoVlm.Engine.Training.Guard;
 using NanoVlm.Engine.Training.Optimization;
 using NanoVlm.Engine.Training.Precision;
 using static TorchSharp.torch;
+using NanoVlm.Engine.Runtime;
 
 namespace NanoVlm.Engine.Training;
 
@@ -33,8 +35,8 @@ public sealed record StepResult(
     NanDiagnosisReport? Diagnosis);
 
 /// <summary>
-/// One optimizer step, in one dispose scope: set the learning rates; for each of the accumulated micro-batches,
-/// forward in the run's precision and backward of the (scaled) loss; unscale; one device sync for the loss, the
+/// One optimizer step, in one dispose scope: set the learning rates; for each of the accumulated micro-batches (each in
+/// its own dispose scope), forward in the run's precision and backward of the (scaled) loss; unscale; one device sync for the loss, the
 /// gradient norm and the token count (the NaN guard's every-step check); then either clip and update, back the
 /// loss scale off, or diagnose a failure while the batch is still at hand.
 /// </summary>
@@ -55,8 +57,11 @@ public static class OptimizerStep
         var observed = new List<ModuleActivation>();
         for (var micro = 0; micro < session.GradAccum; micro++)
         {
-            var batch = session.Data.NextBatch(session.MicroBatch);
+            var batch = session.Data.NextBatch(session.MicroBatch); // kept until the step ends: a failure is diagnosed on it
             batches.Add(batch);
+            // The forward's tensors are released after each backward, not at the end of the step: with 8 micro-batches
+            // per step (nanoVLM's default) the step would otherwise hold 8 micro-batches' activations at once.
+            using var microScope = NewDisposeScope();
             Tensor loss;
             using (PrecisionScope.Enter(session.Precision, model, session.OnCuda))
             using (var probe = measureHeadroom ? ActivationProbe.Attach(model) : null) // after the fp16 rounding hooks
@@ -65,9 +70,9 @@ public static class OptimizerStep
                 loss = model.Loss(hidden, batch.Labels);
                 if (probe is not null) observed.AddRange(probe.Read());
             }
-            loss.mul(lossScale / session.GradAccum).backward();
-            lossSum.add_(loss.detach().to(ScalarType.Float32).reshape(1));
-            tokens.add_(batch.AttentionMask.ne(0).sum().reshape(1).to(tokens.device));
+            using (Scalar perMicroBatch = lossScale / session.GradAccum) loss.mul(perMicroBatch).backward();
+            lossSum.add_(loss.detach().to(ScalarType.Float32).reshape(1), NativeScalars.One);
+            tokens.add_(batch.AttentionMask.ne(NativeScalars.Zero).sum().reshape(1).to(tokens.device), NativeScalars.One);
         }
         var headroom = measureHeadroom ? Headroom(observed) : null;
         var images = batches.Sum(b => b.ImageCount);
@@ -76,13 +81,15 @@ public static class OptimizerStep
         var parameters = session.Optimizer.Parameters.Where(p => p.grad is not null).ToList();
         using (no_grad())
         {
+            using Scalar unscale = 1 / lossScale;
             if (lossScale != 1)
-                foreach (var p in parameters) p.grad!.mul_(1 / lossScale);
+                foreach (var p in parameters) p.grad!.mul_(unscale);
         }
         var gradNorm = parameters.Count == 0
             ? zeros(1, device: model.Device)
             : stack(parameters.Select(p => p.grad!.detach().to(ScalarType.Float32).norm()).ToArray()).norm().reshape(1);
-        var synced = cat([lossSum.div(session.GradAccum), gradNorm, tokens.to(ScalarType.Float32)]).to(ScalarType.Float64, CPU).data<double>().ToArray();
+        using Scalar accumulation = session.GradAccum;
+        var synced = cat([lossSum.div(accumulation), gradNorm, tokens.to(ScalarType.Float32)]).to(ScalarType.Float64, CPU).data<double>().ToArray();
         var (meanLoss, totalNorm, tokenCount) = (synced[0], synced[1], (long)synced[2]);
         double? reportedScale = session.Scaler.Enabled ? lossScale : null;
 
@@ -106,7 +113,7 @@ public static class OptimizerStep
         // Clip and update.
         if (session.Config.MaxGradNorm > 0 && totalNorm > session.Config.MaxGradNorm)
         {
-            var coefficient = session.Config.MaxGradNorm / (totalNorm + 1e-6);
+            using Scalar coefficient = session.Config.MaxGradNorm / (totalNorm + 1e-6);
             using var noGrad = no_grad();
             foreach (var p in parameters) p.grad!.mul_(coefficient);
         }

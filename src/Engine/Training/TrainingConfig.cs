@@ -12,6 +12,9 @@ public sealed record TrainingConfig
     /// <summary>The model preset the run started from (informational once <see cref="Model"/> is set).</summary>
     [JsonPropertyName("model_preset")] public string ModelPreset { get; init; } = ModelPresets.TinyName;
 
+    /// <summary>The checkpoint folder whose weights the run started from; null for a run from scratch.</summary>
+    [JsonPropertyName("init")] public string? Init { get; init; }
+
     /// <summary>The model's configuration; null means "the preset's".</summary>
     [JsonPropertyName("model")] public VlmConfig? Model { get; init; }
 

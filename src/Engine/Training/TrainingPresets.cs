@@ -7,13 +7,16 @@ public static class TrainingPresets
 {
     public const string Fp16OverflowName = "fp16-overflow";
 
-    public static IReadOnlyList<string> Names { get; } = [ModelPresets.TinyName, ModelPresets.SmallName, Fp16OverflowName];
+    public static IReadOnlyList<string> Names { get; } =
+        [ModelPresets.TinyName, ModelPresets.SmallName, Fp16OverflowName, ModelPresets.NanoVlm222MName, ModelPresets.NanoVlm460MName];
 
     public static TrainingConfig Get(string name, int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => name.ToLowerInvariant() switch
     {
         "tiny" => Tiny(baseVocabSize),
         "small" => Small(baseVocabSize),
         Fp16OverflowName => Fp16Overflow(baseVocabSize),
+        "nanovlm-222m" => NanoVlm222M(baseVocabSize),
+        "nanovlm-460m" => NanoVlm460M(baseVocabSize),
         _ => throw new ArgumentException($"Unknown training preset '{name}'. Known presets: {string.Join(", ", Names)}.", nameof(name)),
     };
 
@@ -94,5 +97,88 @@ public static class TrainingPresets
         CheckpointInterval = 25,
         HeadroomInterval = 10,
         NanPolicy = NanPolicy.Recover,
+    };
+
+    /// <summary>
+    /// Fine-tuning nanoVLM-460M (<see cref="ModelPresets.NanoVlm460M"/>, nanoVLM HEAD's model) with nanoVLM HEAD's own
+    /// <c>TrainConfig</c> defaults (spec §1.6, §4.2–4.5):
+    /// <list type="bullet">
+    /// <item>learning rates per part: projector <c>lr_mp</c> 5.12e-3, vision <c>lr_vision_backbone</c> 5e-5, language
+    /// <c>lr_language_backbone</c> 5e-5; AdamW with PyTorch's defaults (weight decay 0.01 on every parameter);
+    /// warmup 3% of the steps, cosine down to 10%; clipping at 1.0 (§4.2–4.4);</item>
+    /// <item>batch: <c>batch_size</c> 2 per device × <c>gradient_accumulation_steps</c> 8 (§1.6);</item>
+    /// <item>max_length 4096: <c>lm_max_length</c> and <c>max_sample_length</c> (§1.6); the reference packs several
+    /// samples into it, this engine pads each sample to its batch's longest;</item>
+    /// <item>image splitting and token budget: the model preset's, every page resized to 2048 px on its long side and
+    /// cut into up to 4×4 tiles of 512 px plus a global view, 65 tokens per view, up to 1105 image tokens a page (§3.1–3.3);</item>
+    /// <item>schedule length <c>max_training_steps</c> 40000; validation every <c>eval_interval</c> 500 steps over at most
+    /// 64 leading batches, with a checkpoint at each evaluation (§4.5); <c>torch.manual_seed(0)</c> (§4.1);</item>
+    /// <item>precision: the reference autocasts to bf16 on CUDA and CPU (§4.4); <see cref="PrecisionMode.Auto"/> does the
+    /// same wherever bf16 is fast, and falls back to fp32 elsewhere.</item>
+    /// </list>
+    /// At these defaults a step needs more memory than a 24 GiB workstation has (the memory check says how much):
+    /// lower the batch, max_length or <c>max_img_size</c> there.
+    /// </summary>
+    public static TrainingConfig NanoVlm460M(int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => new()
+    {
+        ModelPreset = ModelPresets.NanoVlm460MName,
+        Model = ModelPresets.NanoVlm460M(baseVocabSize),
+        Precision = PrecisionMode.Auto,
+        MaxSteps = 40_000,
+        BatchSize = 2,
+        GradAccum = 8,
+        MaxLength = 4096,
+        LrMp = 5.12e-3,
+        LrVision = 5e-5,
+        LrLanguage = 5e-5,
+        WeightDecay = 0.01,
+        WarmupFraction = 0.03,
+        MinLrFraction = 0.1,
+        MaxGradNorm = 1.0,
+        EvalInterval = 500,
+        ValBatches = 64,
+        CheckpointInterval = 500,
+        Seed = 0,
+    };
+
+    /// <summary>
+    /// Fine-tuning nanoVLM-222M (<see cref="ModelPresets.NanoVlm222M"/>, the v0.1 release) with the settings v0.1
+    /// trained it with (spec §4.7):
+    /// <list type="bullet">
+    /// <item>learning rates per part: projector <c>lr_mp</c> 2e-3, one <c>lr_backbones</c> 1e-4 for both the vision
+    /// encoder and the decoder; no gradient clipping; AdamW with PyTorch's defaults;</item>
+    /// <item>max_length 128: v0.1's whole sequence, 49 image tokens and 79 text tokens;</item>
+    /// <item>image splitting and token budget: none; every image is one 224 px view (49 tokens plus the global-image
+    /// marker of HEAD's placeholder scheme), as v0.1 resized every image to 224×224;</item>
+    /// <item>batch: v0.1 put 256 samples into each optimizer step in one micro-batch on a data-centre GPU; here the same
+    /// 256 samples per step come as micro-batches of 8 × 32 accumulation, so that a step fits a workstation's memory
+    /// (the accumulated gradient is the mean of the micro-batch means, as in the reference's accumulation);</item>
+    /// <item>validation every 250 steps (v0.1's evaluation interval) over at most 64 leading batches, with a
+    /// checkpoint at each evaluation; the schedule length is HEAD's <c>max_training_steps</c> 40000 (v0.1 counted 5
+    /// epochs, which a stream of samples has no equivalent for); warmup 3%, cosine to 10%;</item>
+    /// <item>precision: v0.1 trained in bf16 autocast; <see cref="PrecisionMode.Auto"/> does the same wherever bf16 is
+    /// fast, and falls back to fp32 elsewhere.</item>
+    /// </list>
+    /// </summary>
+    public static TrainingConfig NanoVlm222M(int baseVocabSize = ModelPresets.SmolLm2BaseVocabSize) => new()
+    {
+        ModelPreset = ModelPresets.NanoVlm222MName,
+        Model = ModelPresets.NanoVlm222M(baseVocabSize),
+        Precision = PrecisionMode.Auto,
+        MaxSteps = 40_000,
+        BatchSize = 8,
+        GradAccum = 32,
+        MaxLength = 128,
+        LrMp = 2e-3,
+        LrVision = 1e-4,
+        LrLanguage = 1e-4,
+        WeightDecay = 0.01,
+        WarmupFraction = 0.03,
+        MinLrFraction = 0.1,
+        MaxGradNorm = 0,
+        EvalInterval = 250,
+        ValBatches = 64,
+        CheckpointInterval = 250,
+        Seed = 0,
     };
 }

@@ -46,10 +46,11 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Completes when the run has ended (never faults: failures are an outcome).</summary>
     public Task<TrainingOutcome> Completion => _completion.Task;
 
-    /// <summary>Every event from now on (and with <paramref name="replay"/> the earlier ones first), until disposed.</summary>
-    public IDisposable Subscribe(Action<TrainingEvent> onEvent, bool replay = false) => _hub.Subscribe(onEvent, replay);
-
-    public IReadOnlyList<TrainingEvent> History => _hub.History;
+    /// <summary>
+    /// Every event from now on, until disposed. The run keeps no history: a sink that must see every event, the first
+    /// (Queued) included, is given to <see cref="Start"/>.
+    /// </summary>
+    public IDisposable Subscribe(Action<TrainingEvent> onEvent) => _hub.Subscribe(onEvent);
 
     /// <summary>Stops before the next step until <see cref="Resume"/>.</summary>
     public void Pause()

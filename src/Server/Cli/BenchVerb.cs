@@ -28,12 +28,21 @@ public sealed class BenchVerb : IVerb
         new("threads", "N", "intra-op threads (default: all cores)"),
         new("batch-size", "B", "micro-batch of the training and memory runs (default: the presets')"),
         new("repeats", "N", "timed repeats of every measurement (default: 3-9, by section and --quick)"),
+        new("finetune", "PRESETS", "only the fine-tuning section: steps, tokens/s and peak memory against the estimate of these training presets (comma-separated, e.g. nanoVLM-222M,nanoVLM-460M), each configuration in its own process"),
+        new("finetune-batch-sizes", "B,B", "micro-batches of the fine-tuning section (default 1,2)"),
+        new("finetune-precisions", "P,P", "precisions of the fine-tuning section: fp32, bf16 (default both)"),
+        new("finetune-steps", "N", "steps per fine-tuning configuration, the first untimed (default 3)"),
+        new("max-length", "L", "max_length of the fine-tuning section (default: the preset's; nanoVLM-460M 256)"),
+        new("max-img-size", "PX", "max_img_size of the fine-tuning section (default: the preset's; nanoVLM-460M 512, one view a page)"),
+        new("finetune-one", "SPEC", "one fine-tuning configuration in this process (what --finetune starts): PRESET,PRECISION,BATCH,STEPS,MAXLEN,MAXIMG"),
     ];
 
     public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var threads = EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? 0);
+        if (arguments.GetString("finetune-one") is { } one) return await FineTuneBench.RunOneAsync(one, console, threads);
+        if (arguments.GetString("finetune") is { } presets) return await FineTuneBench.RunAsync(presets, arguments, console, threads, cancellationToken);
         var machine = MachineFigures.Detect();
         var autoPrecision = new PrecisionPolicy(DeviceCapabilities.Detect(EngineDevice.Resolve("cpu"))).Resolve(PrecisionMode.Auto, ModelPresets.Small());
         var plan = BenchPlan.For(

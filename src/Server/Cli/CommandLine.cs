@@ -1,3 +1,4 @@
+using NanoVlm.Engine.Refusals;
 using NanoVlm.Server.Access;
 using NanoVlm.Server.Hosting;
 
@@ -64,6 +65,12 @@ public static class CommandLine
         catch (UsageException e)
         {
             await error.WriteLineAsync(e.Message);
+            return UsageError;
+        }
+        catch (RefusalException e)
+        {
+            // A model or run refused before anything was allocated or written: bad input, like a usage error.
+            await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
         }
         catch (Exception e) when (UserErrors.IsUserError(e))

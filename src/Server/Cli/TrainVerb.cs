@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using NanoVlm.Client.Services;
+using NanoVlm.Engine.Checkpoints.Sources;
 using NanoVlm.Engine.Data.Collation;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
@@ -46,6 +47,7 @@ public sealed class TrainVerb : IVerb
         new("device", "DEVICE", "auto, cpu, cuda or cuda:N (default: the configuration's, auto for presets)"),
         new("tokenizer", "FILE", "tokenizer.json when the model's vocabulary is not the built-in tokenizer's"),
         new("out", "DIR", $"output folder (default {RunsFolder}/<timestamp> under the working directory)"),
+        new("init", "SOURCE", "start from existing weights: a nanoVLM checkpoint folder, an imported model, a run's checkpoint (a fork) or a registered model's id (checkpoint:FOLDER); its config.json gives the architecture, so --preset is not needed"),
         new("resume", "CHECKPOINT", "continue from a checkpoint folder (or a run folder's latest checkpoint)"),
         new("estimate", null, "print the memory estimate of the configuration and exit"),
         new("no-tensorboard", null, "do not write TensorBoard files"),
@@ -55,12 +57,16 @@ public sealed class TrainVerb : IVerb
     {
         var resume = ResolveResume(arguments.GetString("resume"));
         var tokenizerPath = arguments.GetString("tokenizer");
-        var config = ResolveConfig(arguments, resume, tokenizerPath);
+        var init = ResolveInit(arguments.GetString("init"), tokenizerPath);
+        if (init is not null && resume is not null)
+            throw new UsageException("Give either --init (start a new run from existing weights) or --resume (continue a run), not both.");
+        var config = ResolveConfig(arguments, resume, tokenizerPath, init);
         var setup = CheckSetup(config, new RunStart
         {
             // With --resume, --precision is the precision to continue in (the checkpoint's otherwise).
             Resume = resume is null ? null : new ResumeRequest(resume.Checkpoint, ParsePrecisionOption(arguments)),
-            TokenizerPath = tokenizerPath,
+            Init = init,
+            TokenizerPath = init is null ? tokenizerPath : null,
         });
 
         if (arguments.Has("estimate"))
@@ -68,6 +74,7 @@ public sealed class TrainVerb : IVerb
             await console.Out.WriteLineAsync(setup.DescribeEstimate());
             return CommandLine.Success;
         }
+        if (setup.MemoryProblem() is { } memory) throw new UsageException($"The run cannot start: {memory}");
 
         var outDir = Path.GetFullPath(arguments.GetString("out") ?? resume?.RunDirectory ?? DefaultOutputDirectory());
         if (resume is null && Directory.Exists(outDir) && File.Exists(Path.Combine(outDir, RunFiles.ConfigFileName)))
@@ -88,6 +95,7 @@ public sealed class TrainVerb : IVerb
         {
             await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"training {config.ModelPreset} on {config.Data}: {config.MaxSteps} steps of {setup.MicroBatch} × {setup.GradAccum}, max_length {config.MaxLength}, {setup.Precision.Label()} ({PrecisionPolicy.Name(config.Precision)} asked) on {setup.Device.Name}"));
+            if (init is not null) await console.Error.WriteLineAsync($"starting from {init.Description}, tokenizer: {init.Tokenizer.Description}");
             await console.Error.WriteLineAsync(resume is null ? $"run folder: {outDir}" : $"run folder: {outDir} (resuming from {resume.Checkpoint})");
             var launch = new LaunchOptions { TensorBoard = !arguments.Has("no-tensorboard") };
             int code;
@@ -111,21 +119,36 @@ public sealed class TrainVerb : IVerb
     /// <summary>The run as it will start; every problem with it is a usage error listing all of them.</summary>
     public static RunSetup CheckSetup(TrainingConfig config, RunStart start)
     {
+        RunSetup setup;
         try
         {
-            return RunSetup.Check(config, start);
+            setup = RunSetup.Check(config, start);
         }
         catch (RunSetupException e)
         {
             throw new UsageException("The run cannot start:\n- " + string.Join("\n- ", e.Problems));
         }
+        return setup;
     }
 
     /// <summary>
-    /// The configuration: base (--config, else the resumed run's run.json, else the preset), then every value
-    /// option on top. Every problem with the result is a usage error listing all of them.
+    /// The weights <c>--init</c> names: a folder (a nanoVLM checkpoint, an imported model, a run's checkpoint or a run
+    /// folder) or a registered model's id (<c>checkpoint:FOLDER</c>, as the dashboard's model lists name them). It is
+    /// checked without loading it; a refusal (tokenizer, shapes) exits with code 2 and says what to do.
     /// </summary>
-    public static TrainingConfig ResolveConfig(VerbArguments arguments, ResumePoint? resume, string? tokenizerPath)
+    private static ModelSource? ResolveInit(string? source, string? tokenizerPath)
+    {
+        if (source is null) return null;
+        const string registered = "checkpoint:";
+        var folder = source.StartsWith(registered, StringComparison.Ordinal) ? source[registered.Length..] : source;
+        return ModelSourceResolver.Resolve(folder, new ModelSourceOptions(tokenizerPath));
+    }
+
+    /// <summary>
+    /// The configuration: base (--config, else the resumed run's run.json, else --init's defaults when no preset is
+    /// named, else the preset), then every value option on top. Problems with the result are reported by the setup check.
+    /// </summary>
+    public static TrainingConfig ResolveConfig(VerbArguments arguments, ResumePoint? resume, string? tokenizerPath, ModelSource? init = null)
     {
         var configPath = arguments.GetString("config");
         var presetName = arguments.GetString("preset");
@@ -139,6 +162,11 @@ public sealed class TrainVerb : IVerb
         if (configPath is not null)
         {
             config = ReadConfig(configPath, baseVocab);
+        }
+        else if (presetName is null && init is not null)
+        {
+            // Without a preset, a fork continues with its parent's settings and a nanoVLM model gets nanoVLM's fine-tuning defaults.
+            config = FineTuneDefaults.For(init);
         }
         else if (presetName is null && resume?.RunDirectory is { } runDirectory && File.Exists(Path.Combine(runDirectory, RunFiles.ConfigFileName)))
         {

@@ -27,8 +27,7 @@ public static class RunsEndpoints
             if (body.Problem is { } refused) return refused;
             var (settings, problems) = RunSettingsJson.Read(body.Bytes);
             if (settings is null) return SettingsProblem(problems);
-            // Fields left out take the named preset's defaults, as in the form.
-            var request = settings.ApplyTo(launcher.DefaultsFor(settings.Preset ?? DefaultPreset));
+            var request = settings.ApplyTo(DefaultsOf(settings, launcher));
             var errors = launcher.Validate(request);
             if (errors.Count > 0)
             {
@@ -62,6 +61,27 @@ public static class RunsEndpoints
 
     /// <summary>The preset a body that names none starts from.</summary>
     public const string DefaultPreset = "tiny";
+
+    /// <summary>
+    /// What fields left out take, as in the form: the named preset's values; for a run from existing weights that names
+    /// no preset, its parent's settings or the nearest nanoVLM preset's (weights that cannot be used are reported by
+    /// the validation that follows, under init).
+    /// </summary>
+    private static RunRequest DefaultsOf(RunSettings settings, IRunLauncher launcher)
+    {
+        if (settings.Preset is null && settings.Init is { } init)
+        {
+            try
+            {
+                return launcher.DefaultsForInit(init);
+            }
+            catch (ArgumentException)
+            {
+                // The validation below names the problem under init.
+            }
+        }
+        return launcher.DefaultsFor(settings.Preset ?? DefaultPreset);
+    }
 
     /// <summary>400 listing every problem of a run settings body; unknown fields are also listed by name in <c>unknownFields</c>.</summary>
     private static IResult SettingsProblem(IReadOnlyList<RunSettingsProblem> problems)

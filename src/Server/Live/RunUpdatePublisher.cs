@@ -1,56 +1,35 @@
-using System.Collections.Immutable;
 using NanoVlm.Client.Services;
+using NanoVlm.Engine.Messaging;
 
 namespace NanoVlm.Server.Live;
 
 /// <summary>
-/// The in-process fan-out of run updates to open pages (and to the SignalR hub forwarder). Subscribers are kept in
-/// an immutable list swapped atomically, so publishing never blocks on subscribe/unsubscribe and a failing
-/// handler cannot stop the others.
+/// The in-process fan-out of run updates to open pages (and to the SignalR hub forwarder), through a
+/// <see cref="Broadcaster{T}"/>: publishing never blocks on subscribe or unsubscribe, and a failing handler is
+/// logged without stopping the others.
 /// </summary>
-public sealed partial class RunUpdatePublisher(ILogger<RunUpdatePublisher> logger) : IRunUpdates
+public sealed partial class RunUpdatePublisher : IRunUpdates
 {
-    private ImmutableList<Subscription> _subscriptions = [];
+    private readonly Broadcaster<RunUpdate> _updates;
+
+    public RunUpdatePublisher(ILogger<RunUpdatePublisher> logger) =>
+        _updates = new Broadcaster<RunUpdate>((exception, update) => LogHandlerFailed(logger, exception, update.RunId));
 
     public IDisposable Subscribe(string? runId, Action<RunUpdate> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var subscription = new Subscription(this, runId, handler);
-        ImmutableInterlocked.Update(ref _subscriptions, list => list.Add(subscription));
-        return subscription;
+        return _updates.Subscribe(runId is null ? handler : update =>
+        {
+            if (update.RunId == runId) handler(update);
+        });
     }
 
     public void Publish(RunUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        foreach (var subscription in _subscriptions)
-        {
-            if (subscription.RunId is not null && subscription.RunId != update.RunId)
-            {
-                continue;
-            }
-            try
-            {
-                subscription.Handler(update);
-            }
-            catch (Exception e)
-            {
-                LogHandlerFailed(logger, e, update.RunId);
-            }
-        }
+        _updates.Publish(update);
     }
-
-    private void Remove(Subscription subscription) => ImmutableInterlocked.Update(ref _subscriptions, list => list.Remove(subscription));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A run update subscriber failed for run {RunId}")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string runId);
-
-    private sealed class Subscription(RunUpdatePublisher owner, string? runId, Action<RunUpdate> handler) : IDisposable
-    {
-        public string? RunId { get; } = runId;
-
-        public Action<RunUpdate> Handler { get; } = handler;
-
-        public void Dispose() => owner.Remove(this);
-    }
 }

@@ -4,6 +4,7 @@ using NanoVlm.Engine.Data;
 using NanoVlm.Engine.Data.Synthetic;
 using NanoVlm.Engine.Evaluation;
 using NanoVlm.Engine.Inference;
+using NanoVlm.Engine.Messaging;
 using NanoVlm.Server.Inference;
 using NanoVlm.Server.Storage;
 
@@ -34,7 +35,7 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
     private readonly ILogger<BatchEvaluationService> _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (CancellationTokenSource Cancellation, Task Task)> _active = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Action<BatchEvaluationUpdate>>> _subscribers = new(StringComparer.Ordinal);
+    private readonly Broadcaster<BatchEvaluationUpdate> _updates;
     private volatile bool _shuttingDown;
 
     public BatchEvaluationService(InferenceWorker worker, ModelCatalog catalog, PlaygroundService playground, EvaluationDatasets datasets,
@@ -47,6 +48,8 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
         _datasets = datasets;
         _database = database;
         _logger = logger;
+        // A failing page must not end the evaluation for everyone else.
+        _updates = new Broadcaster<BatchEvaluationUpdate>((exception, update) => LogSubscriberFailed(logger, exception, update.Summary.Id));
         MarkInterrupted();
     }
 
@@ -141,23 +144,9 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
     public IDisposable Subscribe(string id, Action<BatchEvaluationUpdate> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        lock (_gate)
+        return _updates.Subscribe(update =>
         {
-            if (!_subscribers.TryGetValue(id, out var handlers))
-            {
-                _subscribers[id] = handlers = [];
-            }
-            handlers.Add(handler);
-        }
-        return new Subscription(() =>
-        {
-            lock (_gate)
-            {
-                if (_subscribers.TryGetValue(id, out var handlers) && handlers.Remove(handler) && handlers.Count == 0)
-                {
-                    _subscribers.Remove(id);
-                }
-            }
+            if (update.Summary.Id == id) handler(update);
         });
     }
 
@@ -274,27 +263,9 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
     private void Save(BatchEvaluationDocument document, BatchQuestionDocument? question)
     {
         _database.BatchEvaluations.Update(document);
-        Action<BatchEvaluationUpdate>[] handlers;
-        lock (_gate)
+        if (_updates.HasSubscribers)
         {
-            handlers = _subscribers.TryGetValue(document.Id, out var list) ? [.. list] : [];
-        }
-        if (handlers.Length == 0)
-        {
-            return;
-        }
-        var update = new BatchEvaluationUpdate(document.ToSummary(), question?.ToResult());
-        foreach (var handler in handlers)
-        {
-            try
-            {
-                handler(update);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A failing page must not end the evaluation for everyone else.
-                LogSubscriberFailed(_logger, e, document.Id);
-            }
+            _updates.Publish(new BatchEvaluationUpdate(document.ToSummary(), question?.ToResult()));
         }
     }
 
@@ -358,13 +329,6 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
         }
         // Let them record themselves as interrupted while the database and the inference thread still exist.
         Task.WaitAll(running, TimeSpan.FromSeconds(10));
-    }
-
-    private sealed class Subscription(Action unsubscribe) : IDisposable
-    {
-        private Action? _unsubscribe = unsubscribe;
-
-        public void Dispose() => Interlocked.Exchange(ref _unsubscribe, null)?.Invoke();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch evaluation {EvaluationId} failed")]

@@ -25,18 +25,41 @@ public sealed class RunLauncher(
     RunFolders folders,
     RunUpdatePublisher publisher,
     EngineRuntime engine,
-    AllowedRoots allowedRoots) : IRunLauncher
+    AllowedRoots allowedRoots,
+    ModelCatalog catalog,
+    ModelSources sources) : IRunLauncher
 {
     public IReadOnlyList<string> Presets => TrainingPresets.Names;
 
     public IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return [.. engine.Precisions.Choices(RunRequestConfig.PresetConfig(request.Preset).ResolveModel())
-            .Select(choice => new PrecisionOption(choice.Name, choice.Label, choice.Available, choice.Note))];
+        var model = TryInit(request)?.Config ?? RunRequestConfig.PresetConfig(request.Preset).ResolveModel();
+        return [.. engine.Precisions.Choices(model).Select(choice => new PrecisionOption(choice.Name, choice.Label, choice.Available, choice.Note))];
     }
 
     public RunRequest DefaultsFor(string preset) => RunRequestConfig.Defaults(preset);
+
+    public IReadOnlyList<StartChoice> StartChoices()
+    {
+        var presets = TrainingPresets.Names.Select(name => new StartChoice(StartChoicePreset + name, name, "Presets (from scratch)",
+            ParameterCount.Of(RunRequestConfig.PresetConfig(name).ResolveModel()).Total));
+        var checkpoints = catalog.List().Where(m => m.Id.StartsWith(ModelCatalog.CheckpointPrefix, StringComparison.Ordinal))
+            .Select(m => new StartChoice(m.Id, m.Name, m.Source.StartsWith("run ", StringComparison.Ordinal) ? "Run checkpoints" : "Registered models", m.Parameters));
+        return [.. presets, .. checkpoints.OrderBy(c => c.Group, StringComparer.Ordinal)];
+    }
+
+    public RunRequest DefaultsForInit(string init)
+    {
+        var source = sources.Resolve(init);
+        var config = FineTuneDefaults.For(source);
+        var preset = TrainingPresets.Names.FirstOrDefault(n => string.Equals(n, config.ModelPreset, StringComparison.OrdinalIgnoreCase))
+                     ?? FineTuneDefaults.NearestNanoVlmPresetName(source.Config);
+        return RunRequestConfig.FromConfig(config, preset) with { Init = init };
+    }
+
+    /// <summary>The Start from selector's value for a preset trained from scratch.</summary>
+    public const string StartChoicePreset = "preset:";
 
     public IReadOnlyDictionary<string, string[]> Validate(RunRequest request) => Check(request).Errors;
 
@@ -46,7 +69,7 @@ public sealed class RunLauncher(
         RunSetup setup;
         try
         {
-            setup = RunSetup.Check(ToConfig(request), capabilities: engine.Precisions.Capabilities);
+            setup = RunSetup.Check(ToConfig(request), StartOf(request, sources.Resolve), engine.Precisions.Capabilities);
         }
         catch (RunSetupException e)
         {
@@ -56,7 +79,7 @@ public sealed class RunLauncher(
         var device = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var breakdown = string.Create(CultureInfo.InvariantCulture,
             $"weights {Mib(estimate.ParameterBytes)}, gradients {Mib(estimate.GradientBytes)}, optimizer {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)}, workspace {Mib(estimate.WorkspaceBytes)}");
-        return new RunEstimate(estimate.TotalBytes, device, breakdown, MaxLengthProblem(setup.Config), $"computes in {setup.Precision.Label()}",
+        return new RunEstimate(estimate.TotalBytes, device, breakdown, MaxLengthProblem(setup), $"computes in {setup.Precision.Label()}",
             ParameterCount.Of(setup.Model).Total);
     }
 
@@ -69,12 +92,17 @@ public sealed class RunLauncher(
         }
         var config = setup.Config;
         var id = NewRunId();
+        var init = setup.Start.Init;
+        var parent = init?.Parent is { } p ? store.GetRun(Path.GetFileName(p.RunDirectory)) : null;
         var document = new RunDocument
         {
             Id = id,
-            Name = string.IsNullOrWhiteSpace(request.Name) ? $"{request.Preset}-{id[^4..]}" : request.Name.Trim(),
+            Name = string.IsNullOrWhiteSpace(request.Name) ? $"{(init is null ? request.Preset : parent?.Name ?? Path.GetFileName(init.Directory))}-{id[^4..]}" : request.Name.Trim(),
             Status = RunStatus.Queued,
-            Model = request.Preset,
+            Model = init is null ? request.Preset : $"{ModelLabel(init, parent)} ({request.Preset} settings)",
+            Init = init?.Directory,
+            ParentRunId = parent?.Id,
+            ParentStep = parent is null ? null : init!.Parent!.Step,
             Precision = setup.Precision.Label(),
             TotalSteps = config.MaxSteps,
             CreatedAt = DateTime.UtcNow,
@@ -175,17 +203,28 @@ public sealed class RunLauncher(
         if (!Presets.Contains(request.Preset, StringComparer.OrdinalIgnoreCase)) Add(nameof(RunRequest.Preset), $"Unknown preset '{request.Preset}'; choose one of {string.Join(", ", Presets)}.");
         if (!PrecisionPolicy.TryParse(request.Precision, out _)) Add(nameof(RunRequest.Precision), $"Choose {PrecisionPolicy.Names}.");
         RunRequestBounds.Check(request, Add);
-        if (!errors.ContainsKey(nameof(RunRequest.Data)) && !request.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase)
-            && DataPathProblem(request.Data) is { } dataProblem)
+        if (!errors.ContainsKey(nameof(RunRequest.Data))
+            && (IsSynthetic(request.Data) ? SyntheticDataProblem(request.Data) : DataPathProblem(request.Data)) is { } dataProblem)
             Add(nameof(RunRequest.Data), dataProblem);
+
+        RunStart? start = null;
+        try
+        {
+            start = StartOf(request, sources.Resolve);
+        }
+        catch (ArgumentException e)
+        {
+            Add(nameof(RunRequest.Init), e.Message);
+        }
 
         RunSetup? setup = null;
         if (errors.Count == 0)
         {
             try
             {
-                setup = RunSetup.Check(ToConfig(request), capabilities: engine.Precisions.Capabilities);
-                if (MaxLengthProblem(setup.Config) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
+                setup = RunSetup.Check(ToConfig(request), start, engine.Precisions.Capabilities);
+                if (MaxLengthProblem(setup) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
+                if (setup.MemoryProblem() is { } memory) Add(nameof(RunRequest.BatchSize), memory);
             }
             catch (RunSetupException e)
             {
@@ -198,18 +237,40 @@ public sealed class RunLauncher(
 
     private TrainingConfig ToConfig(RunRequest request) => RunRequestConfig.ToConfig(request, engine.Device);
 
-    /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
-    private static string? MaxLengthProblem(TrainingConfig config)
+    /// <summary>Where the request's run starts from (its resolved init, if any); the resolver says why an init cannot be used.</summary>
+    private static RunStart StartOf(RunRequest request, Func<string, Engine.Checkpoints.Sources.ModelSource> resolve) =>
+        string.IsNullOrWhiteSpace(request.Init) ? RunStart.Fresh : new RunStart { Init = resolve(request.Init) };
+
+    /// <summary>The request's init resolved, or null when it has none or it cannot be used (the checks say why).</summary>
+    private Engine.Checkpoints.Sources.ModelSource? TryInit(RunRequest request)
     {
-        if (!config.Data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase))
+        try
+        {
+            return StartOf(request, sources.Resolve).Init;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static string ModelLabel(Engine.Checkpoints.Sources.ModelSource init, RunSummary? parent) =>
+        parent is not null ? $"{parent.Name} · step {init.Parent!.Step}" : Path.GetFileName(init.Directory);
+
+    /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
+    private static string? MaxLengthProblem(RunSetup setup)
+    {
+        var config = setup.Config;
+        // An unknown synthetic set is refused under Data (see SyntheticDataProblem), not here.
+        if (!IsSynthetic(config.Data) || SyntheticDifficultyOf(config.Data) is not { } difficulty)
         {
             return null;
         }
         try
         {
-            var difficulty = Engine.Data.Synthetic.SyntheticNames.ParseDifficulty(config.Data[TrainingDataFactory.SyntheticPrefix.Length..]);
             var model = config.ResolveModel();
-            var encoder = SampleEncoder.ForModel(model, Engine.Text.BuiltInTokenizers.NanoVlmGpt2(), new CollatorOptions(config.MaxLength));
+            var tokenizer = setup.Start.Init?.Tokenizer.Tokenizer ?? Engine.Text.BuiltInTokenizers.NanoVlmGpt2();
+            var encoder = SampleEncoder.ForModel(model, tokenizer, new CollatorOptions(config.MaxLength));
             foreach (var size in new Engine.Data.Synthetic.SyntheticDocVqaGenerator(difficulty, config.Seed).PageSizes)
             {
                 encoder.EnsureImagesFit([size]);
@@ -225,6 +286,23 @@ public sealed class RunLauncher(
             return e.Message;
         }
     }
+
+    private static bool IsSynthetic(string data) => data.StartsWith(TrainingDataFactory.SyntheticPrefix, StringComparison.OrdinalIgnoreCase);
+
+    private static Engine.Data.Synthetic.SyntheticDifficulty? SyntheticDifficultyOf(string data)
+    {
+        try
+        {
+            return Engine.Data.Synthetic.SyntheticNames.ParseDifficulty(data[TrainingDataFactory.SyntheticPrefix.Length..]);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static string? SyntheticDataProblem(string data) => SyntheticDifficultyOf(data) is not null ? null
+        : $"There is no synthetic data set '{data[TrainingDataFactory.SyntheticPrefix.Length..].Trim()}': use synthetic:easy, synthetic:medium or synthetic:hard.";
 
     /// <summary>A dataset path must lie under Storage:DataRoots (symbolic links followed) and exist.</summary>
     private string? DataPathProblem(string data)

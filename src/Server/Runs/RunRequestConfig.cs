@@ -13,9 +13,12 @@ namespace NanoVlm.Server.Runs;
 public static class RunRequestConfig
 {
     /// <summary>The settings a preset starts from, as the form shows them.</summary>
-    public static RunRequest Defaults(string preset)
+    public static RunRequest Defaults(string preset) => FromConfig(PresetConfig(preset), preset);
+
+    /// <summary>The form's fields of a configuration (a fork's parent's, fine-tuning defaults), under <paramref name="preset"/>'s name.</summary>
+    public static RunRequest FromConfig(TrainingConfig config, string preset)
     {
-        var config = PresetConfig(preset);
+        ArgumentNullException.ThrowIfNull(config);
         return new RunRequest
         {
             Preset = preset,

@@ -10,6 +10,7 @@ public static class RunsServiceCollectionExtensions
         services.AddSingleton<TrainingRunService>();
         services.AddHostedService(provider => provider.GetRequiredService<TrainingRunService>());
         services.AddHostedService<RunCheckpointsRegistrar>();
+        services.AddSingleton<ModelSources>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<IRunLauncher>(provider => provider.GetRequiredService<RunLauncher>());
         return services;

@@ -62,6 +62,9 @@ public sealed partial class TrainingRunService(
             r.Status = RunStatus.Cancelled;
             r.EndedAt = DateTime.UtcNow;
         }));
+        var cancelled = new RunEventInfo(runId, run.Step, DateTimeOffset.UtcNow, "state", RunEventSeverity.Info, "Run cancelled while queued", new Dictionary<string, string>());
+        store.AppendEvent(cancelled);
+        publisher.Publish(new RunUpdate.Happened(runId, cancelled));
         return true;
     }
 

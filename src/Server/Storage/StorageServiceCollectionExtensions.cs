@@ -14,9 +14,9 @@ public static class StorageServiceCollectionExtensions
         services.AddHostedService<DataDirectoryLockService>();
         services.AddSingleton<DashboardDatabase>();
         services.AddSingleton<RunStore>();
-        services.AddSingleton<IRunQueries>(provider => provider.GetRequiredService<RunStore>());
         services.AddHostedService<InterruptedRunsMarker>();
         services.AddSingleton<MetricWriter>();
+        services.AddSingleton<IRunQueries, CurrentRunQueries>();
         services.AddHostedService(provider => provider.GetRequiredService<MetricWriter>());
         return services;
     }

@@ -15,11 +15,12 @@ public sealed class TrainingRunTests
         var config = TrainingFixtures.Micro(steps: 100_000);
         Thread? trainingThread = null;
         using var firstStep = new ManualResetEventSlim();
+        var recorder = new TrainingFixtures.Recorder();
         using var run = TrainingRun.Start(config, () =>
         {
             trainingThread = Thread.CurrentThread;
             return new SyntheticBatches(config.ResolveModel());
-        }, new TrainerOptions { CheckpointDirectory = folder.Path });
+        }, new TrainerOptions { CheckpointDirectory = folder.Path }, recorder);
         using var subscription = run.Subscribe(e =>
         {
             if (e is MetricsEvent) firstStep.Set();
@@ -31,17 +32,17 @@ public sealed class TrainingRunTests
 
         run.Pause();
         await WaitFor(() => run.State == TrainingState.Paused);
-        var stepsWhenPaused = run.History.OfType<MetricsEvent>().Count();
+        var stepsWhenPaused = recorder.Of<MetricsEvent>().Count;
         await Task.Delay(300);
-        Assert.Equal(stepsWhenPaused, run.History.OfType<MetricsEvent>().Count());
+        Assert.Equal(stepsWhenPaused, recorder.Of<MetricsEvent>().Count);
 
         run.Resume();
-        await WaitFor(() => run.History.OfType<MetricsEvent>().Count() > stepsWhenPaused + 2);
+        await WaitFor(() => recorder.Of<MetricsEvent>().Count > stepsWhenPaused + 2);
         run.Cancel();
         var outcome = await run.Completion.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(TrainingState.Cancelled, outcome.State);
-        var states = run.History.OfType<StateChangedEvent>().Select(s => s.State).ToArray();
+        var states = recorder.Of<StateChangedEvent>().Select(s => s.State).ToArray();
         Assert.Equal([TrainingState.Queued, TrainingState.Running, TrainingState.Paused, TrainingState.Running, TrainingState.Cancelled], states);
         Assert.EndsWith(NanoVlm.Engine.Training.Checkpoints.CheckpointStore.NameFor(outcome.Step), outcome.LastCheckpoint, StringComparison.Ordinal);
     }

@@ -18,7 +18,9 @@ public sealed record HfImportSummary(
 
 /// <summary>
 /// The <c>import --vision DIR --language DIR --out DIR</c> verb: builds a nanoVLM model from Hugging Face backbone
-/// folders and saves it as a nanoVLM checkpoint (<c>config.json</c> + <c>model.safetensors</c>), atomically.
+/// folders and saves it as a nanoVLM checkpoint (<c>config.json</c> + <c>model.safetensors</c>), atomically, with the
+/// language folder's <c>tokenizer.json</c> beside it and an <see cref="ImportRecord"/> (<c>import.json</c>) saying
+/// where both came from.
 /// </summary>
 public static class HfBackboneImporter
 {
@@ -30,7 +32,9 @@ public static class HfBackboneImporter
 
         var built = HfBackboneModelBuilder.Build(visionDirectory, languageDirectory, options);
         using var model = built.Model;
-        NanoVlmCheckpoint.Save(model, output);
+        var vision = Path.GetFullPath(visionDirectory);
+        var language = Path.GetFullPath(languageDirectory);
+        NanoVlmCheckpoint.Save(model, output, staging => ImportRecord.Write(staging, vision, language, options.Seed));
         return new HfImportSummary(output, model.Config, ParameterCount.Of(model.Config), built.HeadSource,
             built.ImportedParameters, built.InitializedParameters, built.Warnings);
     }

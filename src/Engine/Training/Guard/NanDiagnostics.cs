@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Globalization;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Training.Data;
@@ -139,7 +140,7 @@ public static class NanDiagnostics
             loss = model.Loss(hidden, batch.Labels);
             calls = probe.Read();
         }
-        loss.mul(lossScale).backward();
+        using (Scalar scale = lossScale) loss.mul(scale).backward();
         var lossFinite = loss.isfinite().item<bool>();
         var withGradients = model.named_parameters().Where(p => p.parameter.grad is not null).ToList();
         var gradientsFinite = withGradients.Count == 0

@@ -1,3 +1,5 @@
+using NanoVlm.Engine.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -47,20 +49,24 @@ public sealed class AdamW : IDisposable
         var biasCorrection1 = 1 - Math.Pow(_beta1, StepCount);
         var biasCorrection2 = 1 - Math.Pow(_beta2, StepCount);
         using var noGrad = no_grad();
+        // Scalars held for the whole update (see NativeScalars: a bare number could be freed mid-call).
+        using Scalar beta2 = _beta2, secondMomentWeight = 1 - _beta2,
+            secondCorrection = Math.Sqrt(biasCorrection2), eps = _eps;
         foreach (var group in _groups)
         {
             var lr = learningRates[group.Name];
+            using Scalar decay = 1 - lr * _weightDecay, stepSize = -lr / biasCorrection1;
             foreach (var (name, parameter) in group.Parameters)
             {
                 var grad = parameter.grad;
                 if (grad is null) continue;
                 using var scope = NewDisposeScope();
                 var (expAvg, expAvgSq) = _moments[name];
-                parameter.mul_(1 - lr * _weightDecay);
-                expAvg.lerp_(grad, 1 - _beta1);
-                expAvgSq.mul_(_beta2).addcmul_(grad, grad, 1 - _beta2);
-                var denominator = expAvgSq.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(_eps);
-                parameter.addcdiv_(expAvg, denominator, -lr / biasCorrection1);
+                parameter.mul_(decay);
+                expAvg.lerp_(grad, 1 - _beta1); // the weight becomes a tensor (lerp_ takes no Scalar)
+                expAvgSq.mul_(beta2).addcmul_(grad, grad, secondMomentWeight);
+                var denominator = expAvgSq.sqrt().div_(secondCorrection).add_(eps, NativeScalars.One); // add_(x) alone would make its alpha from a bare 1
+                parameter.addcdiv_(expAvg, denominator, stepSize);
             }
         }
     }

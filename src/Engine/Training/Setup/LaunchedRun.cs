@@ -32,8 +32,10 @@ public sealed class LaunchedRun : IDisposable
     internal static LaunchedRun Start(RunSetup setup, string folder, LaunchOptions options)
     {
         // The data is prepared before anything is written, so a source that cannot be read leaves no run folder behind.
-        var prepared = options.Data is null ? TrainingDataFactory.Create(setup.Config, setup.Start.TokenizerPath, options.ImageCheck) : null;
+        var prepared = options.Data is null ? TrainingDataFactory.Create(setup.Config, setup.TokenizerPath, options.ImageCheck) : null;
         var files = new RunFiles(folder, setup.Config, options.TensorBoard);
+        // The run keeps its model's tokenizer, so its checkpoints are usable wherever the weights came from.
+        setup.Start.Init?.Tokenizer.WriteBeside(folder);
         try
         {
             var trainerOptions = setup.TrainerOptions(folder, options, prepared?.Evaluator);

@@ -1,4 +1,6 @@
+using NanoVlm.Engine.Checkpoints.Sources;
 using NanoVlm.Engine.Model;
+using NanoVlm.Engine.Refusals;
 using NanoVlm.Engine.Runtime;
 using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Precision;
@@ -46,6 +48,9 @@ public sealed class RunSetup
     /// <summary>The step the run starts at (0, or the resumed checkpoint's).</summary>
     public int StartStep { get; }
 
+    /// <summary>The tokenizer.json the run's data is encoded with (null: the built-in tokenizer).</summary>
+    public string? TokenizerPath => Start.TokenizerPath ?? Start.Init?.Tokenizer.File ?? RunFolderTokenizer(Start.Resume?.Checkpoint);
+
     /// <summary>The micro-batch and accumulation of the first step (a resume continues the checkpoint's, maybe halved).</summary>
     public int MicroBatch { get; }
 
@@ -54,13 +59,16 @@ public sealed class RunSetup
     /// <summary>
     /// Checks everything that can be checked before a run starts, reporting every problem at once in a
     /// <see cref="RunSetupException"/>: the configuration's values, the device, the precision on that device, and the
-    /// checkpoint a resume continues from.
+    /// checkpoint a resume continues from. A run that starts from existing weights (<see cref="RunStart.Init"/>) trains
+    /// their architecture, whatever the configuration's model. Whether it fits in memory is <see cref="MemoryProblem"/>'s
+    /// question, asked by the edges that start runs (an estimate is wanted for runs that do not fit too).
     /// </summary>
     /// <param name="capabilities">overrides the detected device capabilities (tests rehearse other devices)</param>
     public static RunSetup Check(TrainingConfig config, RunStart? start = null, DeviceCapabilities? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         start ??= RunStart.Fresh;
+        if (start.Init is { } init) config = config with { Model = init.Config, Init = init.Directory };
         var problems = new List<string>(config.Validate());
         EngineDevice? device = null;
         try
@@ -77,10 +85,30 @@ public sealed class RunSetup
         var precisions = new PrecisionPolicy(capabilities ?? DeviceCapabilities.Detect(device));
         if (precisions.Unavailable(config.Precision) is { } precisionProblem) problems.Add(precisionProblem);
         var resumed = start.Resume is { } resume ? CheckResume(resume, config, precisions, problems) : null;
-        if (start.InitialWeights is not null && start.Resume is not null)
-            problems.Add("A run either resumes a checkpoint or starts from initial weights, not both.");
+        if (start.Init is not null && start.Resume is not null)
+            problems.Add("A run either resumes a checkpoint or starts from existing weights (init), not both.");
         if (problems.Count > 0) throw new RunSetupException(problems);
         return new RunSetup(config, model, device, precisions, start, resumed);
+    }
+
+    /// <summary>
+    /// Why the run would not fit in the memory at hand (needed against available, and what would fit), or null when it
+    /// fits. Only for CPU runs: GPU memory is the device's to refuse, while a CPU run that cannot fit would only find out
+    /// by swapping or being killed.
+    /// </summary>
+    /// <param name="memory">the memory the run may take (default: what the machine has available now)</param>
+    public string? MemoryProblem(AvailableMemory? memory = null)
+    {
+        if (Device.IsCuda) return null;
+        try
+        {
+            MemoryFit.Ensure(Config with { BatchSize = MicroBatch, GradAccum = GradAccum }, Precision, memory ?? MachineMemory.Available());
+            return null;
+        }
+        catch (InsufficientMemoryForRunException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>The memory the run needs at its first step's precision and micro-batch.</summary>
@@ -103,7 +131,7 @@ public sealed class RunSetup
         ResumeFrom = Start.Resume?.Checkpoint,
         ResumePrecision = Start.Resume?.Precision is null ? null : Precision,
         ResumeHalvesMicroBatch = Start.Resume?.HalveMicroBatch == true,
-        InitialWeights = Start.InitialWeights,
+        InitialWeights = Start.Init?.Directory,
         Evaluator = evaluator,
         Capabilities = Precisions.Capabilities,
         FaultInjector = options.FaultInjector,
@@ -129,6 +157,14 @@ public sealed class RunSetup
                          "To train further, fork a new run from it.");
         if (resume.Precision is { } asked && precisions.Unavailable(asked) is { } problem) problems.Add(problem);
         return state;
+    }
+
+    /// <summary>The tokenizer.json a run started from existing weights keeps in its folder (RUN/checkpoints/step_N → RUN).</summary>
+    private static string? RunFolderTokenizer(string? checkpoint)
+    {
+        var run = checkpoint is null ? null : Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(checkpoint)));
+        var file = run is null ? null : Path.Combine(run, ModelSourceResolver.TokenizerFileName);
+        return file is not null && File.Exists(file) ? file : null;
     }
 
     private static long? MachineMemoryBytes()

@@ -1,3 +1,5 @@
+using NanoVlm.Engine.Checkpoints.Sources;
+
 namespace NanoVlm.Engine.Training.Setup;
 
 /// <summary>Where a run continues from, and what the user changed for the continuation.</summary>
@@ -6,16 +8,19 @@ namespace NanoVlm.Engine.Training.Setup;
 /// <param name="HalveMicroBatch">continue with half the micro-batch and twice the accumulation (the same effective batch)</param>
 public sealed record ResumeRequest(string Checkpoint, PrecisionMode? Precision = null, bool HalveMicroBatch = false);
 
-/// <summary>What a run starts from besides its configuration: fresh weights, a resumed checkpoint, a tokenizer file.</summary>
+/// <summary>What a run starts from besides its configuration: fresh weights, existing weights, a resumed checkpoint, a tokenizer file.</summary>
 public sealed record RunStart
 {
     /// <summary>Continue a run exactly (weights, optimizer, schedule, data position), optionally in another precision.</summary>
     public ResumeRequest? Resume { get; init; }
 
-    /// <summary>A nanoVLM checkpoint (config.json + model.safetensors) whose weights the run starts from.</summary>
-    public string? InitialWeights { get; init; }
+    /// <summary>
+    /// Existing weights the run starts from (a nanoVLM checkpoint, an imported model, a run's checkpoint): the run
+    /// trains the source's architecture with its tokenizer, from step 0 with a fresh optimizer.
+    /// </summary>
+    public ModelSource? Init { get; init; }
 
-    /// <summary>The tokenizer.json of a model whose vocabulary is not the built-in tokenizer's.</summary>
+    /// <summary>The tokenizer.json of a model whose vocabulary is not the built-in tokenizer's (an init brings its own).</summary>
     public string? TokenizerPath { get; init; }
 
     public static RunStart Fresh { get; } = new();

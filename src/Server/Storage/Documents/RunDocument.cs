@@ -18,6 +18,13 @@ public sealed class RunDocument
     public DateTime? StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
 
+    /// <summary>The checkpoint folder the run started from, and the run and step it belongs to when it is a run's.</summary>
+    public string? Init { get; set; }
+
+    public string? ParentRunId { get; set; }
+
+    public long? ParentStep { get; set; }
+
     /// <summary>Seconds spent training (the latest metric's elapsed time, which continues across resumes).</summary>
     public double? TrainingSeconds { get; set; }
     public string? Error { get; set; }
@@ -28,6 +35,9 @@ public sealed class RunDocument
         AsUtc(CreatedAt), StartedAt is { } started ? AsUtc(started) : null, EndedAt is { } ended ? AsUtc(ended) : null, Error)
     {
         TrainingSeconds = TrainingSeconds,
+        Init = Init,
+        ParentRunId = ParentRunId,
+        ParentStep = ParentStep,
     };
 
     // LiteDB hands DateTime back in local time; the dashboard works in UTC.
