@@ -51,6 +51,7 @@ public sealed class TrainVerb : IVerb
         new("resume", "CHECKPOINT", "continue from a checkpoint folder (or a run folder's latest checkpoint)"),
         new("estimate", null, "print the memory estimate of the configuration and exit"),
         new("no-tensorboard", null, "do not write TensorBoard files"),
+        .. ExternalTraining.Options,
     ];
 
     public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
@@ -61,6 +62,8 @@ public sealed class TrainVerb : IVerb
         if (init is not null && resume is not null)
             throw new UsageException("Give either --init (start a new run from existing weights) or --resume (continue a run), not both.");
         var config = ResolveConfig(arguments, resume, tokenizerPath, init);
+        if (ExternalTraining.IsRequested(arguments))
+            return await ExternalTraining.RunAsync(arguments, config, resume, init, tokenizerPath, console, cancellationToken);
         var setup = CheckSetup(config, new RunStart
         {
             // With --resume, --precision is the precision to continue in (the checkpoint's otherwise).
@@ -338,7 +341,7 @@ public sealed class TrainVerb : IVerb
         throw new UsageException($"'{path}' is neither a training checkpoint (a folder with {CheckpointStore.StateFileName}) nor a run folder with checkpoints.");
     }
 
-    private static string DefaultOutputDirectory()
+    internal static string DefaultOutputDirectory()
     {
         var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var directory = Path.Combine(Directory.GetCurrentDirectory(), RunsFolder, stamp);
