@@ -14,6 +14,9 @@ public sealed class ExternalEnginesOptions
     /// <summary>The Python interpreter with PyTorch; empty: python3 on PATH if it has PyTorch, else /usr/bin/python3.</summary>
     public string Python { get; set; } = "";
 
+    /// <summary>Other interpreters a run may name (the form's Python field, the API's <c>python</c>); the server runs them, so only these.</summary>
+    public string[] AllowedPythons { get; set; } = [];
+
     /// <summary>The folder holding nanovlm_distributed/; empty: the copy the build puts beside the executable (python/).</summary>
     public string PythonPackage { get; set; } = "";
 

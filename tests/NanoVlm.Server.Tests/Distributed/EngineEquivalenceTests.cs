@@ -4,6 +4,7 @@ using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Training;
 using NanoVlm.Server.Cli;
+using Xunit.Abstractions;
 
 namespace NanoVlm.Server.Tests.Distributed;
 
@@ -12,7 +13,7 @@ namespace NanoVlm.Server.Tests.Distributed;
 /// seed, in fp32, gives the same loss at each of its first 10 steps within 1e-3 relative, in-process with batch 4,
 /// under torchrun with 1 process of batch 4, and with 2 processes of batch 2. All three through the train verb.
 /// </summary>
-public sealed class EngineEquivalenceTests : IDisposable
+public sealed class EngineEquivalenceTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("nanovlm-equivalence-").FullName;
 
@@ -72,6 +73,12 @@ public sealed class EngineEquivalenceTests : IDisposable
 
         var reference = losses["in-process"];
         Assert.Equal(10, reference.Count);
+        for (var step = 0; step < reference.Count; step++)
+        {
+            output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"step {step + 1,2}: in-process {reference[step]:0.000000}  " +
+                string.Join("  ", runs.Skip(1).Select(r => $"{r.Name} {losses[r.Name].ElementAtOrDefault(step):0.000000} ({Math.Abs(losses[r.Name].ElementAtOrDefault(step) - reference[step]) / Math.Abs(reference[step]):e1})"))));
+        }
         foreach (var (name, _) in runs.Skip(1))
         {
             Assert.Equal(10, losses[name].Count);
