@@ -204,6 +204,9 @@ public sealed partial class TrainingRunService(
         metrics.Flush();
         Publish(store.Update(runId, r =>
         {
+            // The run's stopped state reaches the store (and the Resume button) with its last event, a moment before
+            // the job has ended: a resume asked in that moment is queued already and must stay so.
+            if (r.Status == RunStatus.Queued) return;
             r.Status = RunEventMapper.ToStatus(outcome.State);
             r.EndedAt = DateTime.UtcNow;
             r.Error = outcome.State is TrainingState.Completed or TrainingState.Cancelled ? null : outcome.Reason;

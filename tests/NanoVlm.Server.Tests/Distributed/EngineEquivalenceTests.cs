@@ -75,9 +75,9 @@ public sealed class EngineEquivalenceTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(10, reference.Count);
         for (var step = 0; step < reference.Count; step++)
         {
-            output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"step {step + 1,2}: in-process {reference[step]:0.000000}  " +
-                string.Join("  ", runs.Skip(1).Select(r => $"{r.Name} {losses[r.Name].ElementAtOrDefault(step):0.000000} ({Math.Abs(losses[r.Name].ElementAtOrDefault(step) - reference[step]) / Math.Abs(reference[step]):e1})"))));
+            var others = runs.Skip(1).Select(r => FormattableString.Invariant(
+                $"{r.Name} {losses[r.Name].ElementAtOrDefault(step):0.000000} ({Math.Abs(losses[r.Name].ElementAtOrDefault(step) - reference[step]) / Math.Abs(reference[step]):e1})"));
+            output.WriteLine(FormattableString.Invariant($"step {step + 1,2}: in-process {reference[step]:0.000000}  {string.Join("  ", others)}"));
         }
         foreach (var (name, _) in runs.Skip(1))
         {
