@@ -105,7 +105,7 @@ public sealed class RunLauncher(
             Id = id,
             Name = string.IsNullOrWhiteSpace(request.Name) ? $"{(init is null ? request.Preset : parent?.Name ?? Path.GetFileName(init.Directory))}-{id[^4..]}" : request.Name.Trim(),
             Status = RunStatus.Queued,
-            Model = init is null ? request.Preset : $"{ModelLabel(init, parent)} ({request.Preset} settings)",
+            Model = (init is null ? request.Preset : $"{ModelLabel(init, parent)} ({request.Preset} settings)") + (external is null ? "" : $" on {external.Choice.Label}"),
             Init = init?.Directory,
             ParentRunId = parent?.Id,
             ParentStep = parent is null ? null : init!.Parent!.Step,
