@@ -98,7 +98,7 @@ public sealed class RunLauncher(
         }
         var config = setup?.Config ?? external!.Config;
         var id = NewRunId();
-        var init = setup?.Start.Init ?? external!.Init;
+        var init = setup is not null ? setup.Start.Init : external!.Init;
         var parent = init?.Parent is { } p ? store.GetRun(Path.GetFileName(p.RunDirectory)) : null;
         var document = new RunDocument
         {

@@ -119,6 +119,28 @@ public sealed class ExternalRunsApiTests(ExternalRunsApiTests.EnginesFactory fac
     }
 
     [Fact]
+    public async Task A_real_fp16_overflow_under_torchrun_is_stored_as_a_nan_alert_with_its_diagnosis_like_an_in_process_one()
+    {
+        using var client = factory.CreateClient();
+        // The preset made to overflow fp16 (no injection); on a CPU the PyTorch engine emulates fp16 where a GPU would overflow.
+        var request = factory.Services.GetRequiredService<IRunLauncher>().DefaultsFor("fp16-overflow") with
+        {
+            Name = "torchrun-overflow", Precision = "fp16", NanPolicy = "stop", Steps = 120, EvalInterval = 0,
+            Engine = "torchrun", ProcessesPerNode = 2, BatchSize = 4,
+        };
+        var run = await RunsApi.StartAsync(client, request);
+        await RunsApi.WaitUntilAsync(async () => (await RunsApi.GetRunAsync(client, run.Id)).Status is RunStatus.Completed or RunStatus.Failed,
+            "the overflowing run to end", () => Folder(run.Id));
+
+        var ended = await RunsApi.GetRunAsync(client, run.Id);
+        Assert.True(ended.Status == RunStatus.Failed, $"{ended.Status} at step {ended.Step}: {ended.Error}\n{Folder(run.Id)}");
+        var alert = Assert.Single(await RunsApi.GetEventsAsync(client, run.Id), e => e.Kind == "nan");
+        Assert.Equal(RunEventSeverity.Alert, alert.Severity);
+        Assert.Equal("precision overflow", alert.Details["verdict"]);
+        Assert.Equal("fp16-emulated", alert.Details["precision"]);
+    }
+
+    [Fact]
     public async Task Engines_that_cannot_run_here_are_refused_with_what_to_install()
     {
         using var client = factory.CreateClient();
