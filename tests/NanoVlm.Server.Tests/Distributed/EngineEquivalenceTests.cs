@@ -67,6 +67,12 @@ public sealed class EngineEquivalenceTests(ITestOutputHelper output) : IDisposab
             var folder = Path.Combine(_folder, name);
             (code, _, error) = await Run(["train", "--config", config, "--init", init, "--out", folder, "--no-tensorboard", .. options]);
             Assert.True(code == 0, $"{name}: {error}");
+            if (name != "in-process")
+            {
+                // Trained by the PyTorch engine (its run.json records the process count), not in this process.
+                using var runJson = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, RunFiles.ConfigFileName)));
+                Assert.Equal(name.EndsWith("2x2", StringComparison.Ordinal) ? 2 : 1, runJson.RootElement.GetProperty("world_size").GetInt32());
+            }
             losses[name] = File.ReadAllLines(Path.Combine(folder, RunFiles.MetricsFileName)).Where(l => l.Length > 0)
                 .Select(l => JsonNode.Parse(l)!["loss"]!.GetValue<double>()).ToList();
         }

@@ -39,7 +39,9 @@ public sealed class TrainEngineOptionTests : IDisposable
 
         Assert.True(code == 0, error);
         Assert.Contains("-m torch.distributed.run --nproc_per_node 2 --nnodes 1", output, StringComparison.Ordinal);
-        Assert.Contains("--standalone", output, StringComparison.Ordinal);
+        // Its own rendezvous on a free loopback port (torch 1.13's --standalone puts every run on 29400).
+        Assert.Matches(@"--rdzv_backend c10d --rdzv_endpoint 127\.0\.0\.1:\d+ --rdzv_id run", output);
+        Assert.DoesNotContain("--standalone", output, StringComparison.Ordinal);
         Assert.Contains("PYTHONPATH=", output, StringComparison.Ordinal);
     }
 

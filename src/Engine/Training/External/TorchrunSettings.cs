@@ -59,7 +59,11 @@ public sealed record TorchrunSettings
         }
         else
         {
-            args.Add("--standalone"); // one node: a local rendezvous on a free port
+            // One node: a rendezvous on this machine. Not --standalone: torch 1.13's puts every such run on port
+            // 29400, so two runs at once (a CLI run beside the dashboard's, parallel tests) met in one store and the
+            // second failed ("The connection to the C10d store has failed"). A port free now is as good, and its own.
+            args.AddRange(["--rdzv_backend", "c10d", "--rdzv_endpoint", "127.0.0.1:" + FreeLocalPort().ToString(CultureInfo.InvariantCulture),
+                "--rdzv_id", RendezvousId ?? "nanovlm"]);
         }
         args.AddRange(["-m", DistributedPackage.TrainModule]);
         args.AddRange(trainer.ToArguments());
@@ -71,5 +75,20 @@ public sealed record TorchrunSettings
         var colon = endpoint.LastIndexOf(':');
         return colon > 0 && int.TryParse(endpoint[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
                && !endpoint[..colon].Any(char.IsWhiteSpace);
+    }
+
+    /// <summary>A loopback port nothing listens on now (the system's choice for port 0).</summary>
+    private static int FreeLocalPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 }
