@@ -20,10 +20,22 @@ public sealed class DistributedFromTheFormTests(LiveDashboard dashboard) : IClas
         await page.GotoAsync(new Uri(dashboard.BaseAddress, "runs/new").ToString());
         await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
 
-        // Where: torchrun on this machine, which says which PyTorch it found.
+        // Where: Slurm shows its own settings, and a time limit Slurm would refuse is refused here, saying the syntax.
+        await page.Locator("[data-testid=where]").ClickAsync();
+        await page.Locator(".mud-popover-open [data-testid=where-slurm]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=nnodes]")).ToBeVisibleAsync();
+        var timeLimit = page.Locator("input[data-testid=time-limit], [data-testid=time-limit] input").First;
+        await timeLimit.FillAsync("4 hours");
+        await timeLimit.PressAsync("Tab");
+        await Assertions.Expect(page.Locator("[data-testid=run-where]")).ToContainTextAsync("not in Slurm's syntax");
+        await Assertions.Expect(page.Locator("[data-testid=start-run]")).ToBeDisabledAsync();
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("new-run-slurm-refused.png"), FullPage = true });
+
+        // Where: torchrun on this machine, which says which PyTorch it found; Slurm's fields go away.
         await page.Locator("[data-testid=where]").ClickAsync();
         await page.Locator(".mud-popover-open [data-testid=where-torchrun]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=run-where]")).ToContainTextAsync(new Regex(@"PyTorch \d+\.\d+"));
+        await Assertions.Expect(page.Locator("[data-testid=nnodes]")).ToHaveCountAsync(0);
         await FillNumber(page, "nproc-per-node", "2");
         await FillNumber(page, "steps", "6");
         await FillNumber(page, "eval-interval", "6");
