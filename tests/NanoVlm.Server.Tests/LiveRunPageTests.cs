@@ -30,6 +30,7 @@ public sealed class LiveRunPageTests(DashboardFactory factory) : IClassFixture<D
         _context.Services.AddSingleton(factory.Services.GetRequiredService<IRunUpdates>());
         _context.Services.AddSingleton(factory.Services.GetRequiredService<IRunLauncher>());
         _context.Services.AddSingleton(factory.Services.GetRequiredService<ISystemMetricsProvider>());
+        _context.Services.AddSingleton(factory.Services.GetRequiredService<IModelRegistry>());
         var store = factory.Services.GetRequiredService<RunStore>();
         var runId = Guid.NewGuid().ToString("N")[..12];
         store.Upsert(new RunDocument

@@ -1,5 +1,6 @@
 using TorchSharp;
 using NanoVlm.Engine.Checkpoints;
+using NanoVlm.Engine.Checkpoints.Sources;
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Text;
 using static TorchSharp.torch;
@@ -62,6 +63,11 @@ public static class VlmLoader
         else if (checkpointDirectory is not null && File.Exists(Path.Combine(checkpointDirectory, TokenizerFileName)))
         {
             tokenizer = NanoVlmTokenizer.Create(HfTokenizer.FromFile(Path.Combine(checkpointDirectory, TokenizerFileName)));
+        }
+        else if (checkpointDirectory is not null && ModelSourceResolver.RunTokenizerFile(checkpointDirectory) is { } runTokenizer)
+        {
+            // A fine-tuned run's checkpoint answers with the tokenizer the run trained with.
+            tokenizer = NanoVlmTokenizer.Create(HfTokenizer.FromFile(runTokenizer));
         }
         else if (config.ImageTokenId == BuiltInBaseVocabSize)
         {

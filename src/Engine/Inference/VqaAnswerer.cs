@@ -38,7 +38,8 @@ public sealed class VqaAnswerer(LoadedVlm model, SafeImageDecoder decoder)
         using var scope = NewDisposeScope();
         using var processed = Model.ImageProcessor.Process(image);
         var promptIds = VqaPrompt.Build(tokenizer, [(processed.GridRows, processed.GridColumns)], config.MpImageTokenLength, question);
-        var inputIds = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0); // [1, T]
+        var device = Model.Model.Device;
+        var inputIds = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64, device: device).unsqueeze(0); // [1, T]
 
         var generated = new List<int>();
         var emitted = "";
@@ -46,7 +47,7 @@ public sealed class VqaAnswerer(LoadedVlm model, SafeImageDecoder decoder)
         var stopped = false;
         try
         {
-            VlmGeneration.Generate(Model.Model, inputIds, processed.PixelValues, attentionMask: null, options.ToGeneration(tokenizer.EosTokenId),
+            VlmGeneration.Generate(Model.Model, inputIds, processed.PixelValues.to(device), attentionMask: null, options.ToGeneration(tokenizer.EosTokenId),
                 onStep: (_, tokens) =>
                 {
                     if (double.IsNaN(msToFirstToken)) msToFirstToken = clock.Elapsed.TotalMilliseconds;

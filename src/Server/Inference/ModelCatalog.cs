@@ -1,6 +1,7 @@
 using NanoVlm.Client.Services;
 using NanoVlm.Engine.Inference;
 using NanoVlm.Engine.Model;
+using NanoVlm.Server.Services;
 
 namespace NanoVlm.Server.Inference;
 
@@ -13,7 +14,7 @@ namespace NanoVlm.Server.Inference;
 /// leaves the list the next time it is read, and asking for it says that it is gone. Run checkpoints sort by run
 /// (newest run first), then by step as a number, and the run's best checkpoint is marked.
 /// </remarks>
-public sealed class ModelCatalog
+public sealed class ModelCatalog(EngineRuntime runtime)
 {
     public const string PresetPrefix = ModelIds.PresetPrefix;
     public const string CheckpointPrefix = ModelIds.CheckpointPrefix;
@@ -144,9 +145,11 @@ public sealed class ModelCatalog
     public LoadedVlm Load(string modelId)
     {
         RequireAvailable(modelId);
+        // The playground, the ask API and batch evaluation compute where training does (Engine:Device).
+        var device = new TorchSharp.torch.Device(runtime.Device);
         return modelId.StartsWith(PresetPrefix, StringComparison.Ordinal)
-            ? VlmLoader.Load(modelId[PresetPrefix.Length..])
-            : VlmLoader.Load(modelId[CheckpointPrefix.Length..]);
+            ? VlmLoader.Load(modelId[PresetPrefix.Length..], device: device)
+            : VlmLoader.Load(modelId[CheckpointPrefix.Length..], device: device);
     }
 
     private void RequireAvailable(string modelId)

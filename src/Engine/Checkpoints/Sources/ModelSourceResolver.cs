@@ -127,10 +127,28 @@ public static class ModelSourceResolver
         {
             throw new NotAModelSourceException($"{statePath} is not a training checkpoint's state (no readable \"step\"): {e.Message}", e);
         }
-        var checkpoints = Path.GetDirectoryName(directory);
-        var run = checkpoints is not null && Path.GetFileName(checkpoints) == RunCheckpointsFolder ? Path.GetDirectoryName(checkpoints) : null;
-        run ??= checkpoints ?? directory;
+        var run = RunFolderOf(directory);
         return new ParentRun(run, Path.GetFileName(run), step, directory);
+    }
+
+    /// <summary>The run folder a checkpoint folder (<c>RUN/checkpoints/step_N</c>) belongs to.</summary>
+    private static string RunFolderOf(string checkpointDirectory)
+    {
+        var checkpoints = Path.GetDirectoryName(checkpointDirectory);
+        var run = checkpoints is not null && Path.GetFileName(checkpoints) == RunCheckpointsFolder ? Path.GetDirectoryName(checkpoints) : null;
+        return run ?? checkpoints ?? checkpointDirectory;
+    }
+
+    /// <summary>
+    /// The tokenizer a run kept in its folder, for one of its checkpoints (a checkpoint folder holds only the model):
+    /// null when the folder is not a run's checkpoint or its run kept no tokenizer.
+    /// </summary>
+    public static string? RunTokenizerFile(string checkpointDirectory)
+    {
+        var directory = Path.GetFullPath(checkpointDirectory);
+        if (!File.Exists(Path.Combine(directory, CheckpointStore.StateFileName))) return null;
+        var file = Path.Combine(RunFolderOf(directory), TokenizerFileName);
+        return File.Exists(file) ? file : null;
     }
 
     private static ImportRecord? ReadImport(string directory)

@@ -213,6 +213,12 @@ public sealed class ModelSourceResolverTests
         Assert.Equal(4, latest.Parent!.Step);
         Assert.Equal(Path.Combine(run, "checkpoints", "step_000004"), latest.Directory);
         Assert.StartsWith("run my-run at step 4 (", latest.Description, StringComparison.Ordinal);
+
+        // The playground loads the checkpoint with the same tokenizer (the checkpoint folder holds only the model).
+        Assert.Equal(tokenizer, ModelSourceResolver.RunTokenizerFile(step2.Directory));
+        using var loaded = NanoVlm.Engine.Inference.VlmLoader.Load(step2.Directory);
+        Assert.Equal(step2.Tokenizer.Tokenizer.ImageTokenId, loaded.Tokenizer.ImageTokenId);
+        Assert.Equal(step2.Tokenizer.Tokenizer.Tokenizer.Encode("total due"), loaded.Tokenizer.Tokenizer.Encode("total due"));
     }
 
     [Fact]
