@@ -31,6 +31,17 @@ if ! "$python" -c "import torch, numpy, pytest" >/dev/null 2>&1 \
   fi
 fi
 
+# The Slurm tests start a single-node cluster of their own (munged, slurmctld, slurmd as root) from Debian's packages.
+if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's slurm-wlm and munge for the Slurm tests..."
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null \
+      || echo "warning: could not install slurm-wlm and munge; the Slurm tests will fail and say why." >&2
+  else
+    echo "warning: Slurm is not installed (sudo apt-get install slurm-wlm munge); the Slurm tests will fail until then." >&2
+  fi
+fi
+
 mkdir -p artifacts
 log=artifacts/test-output.log
 # Measurements (Category=Measurement, e.g. the five-tab throughput) print figures and take minutes: run them on

@@ -164,6 +164,8 @@ public sealed class RunPagesTests : IAsyncDisposable
 
         public RunRequest DefaultsFor(string preset) => new();
 
+        public IReadOnlyList<EngineOption> EngineOptions() => [new("in-process", "In this server (TorchSharp)", true, null)];
+
         public IReadOnlyList<StartChoice> StartChoices() => [new("preset:tiny", "tiny", "Presets (from scratch)", 0)];
 
         public RunRequest DefaultsForInit(string init) => throw new ArgumentException("no models here");

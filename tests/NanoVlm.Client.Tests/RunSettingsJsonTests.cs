@@ -22,6 +22,24 @@ public sealed class RunSettingsJsonTests
     }
 
     [Fact]
+    public void Where_the_run_trains_travels_with_the_settings()
+    {
+        var request = new RunRequest { Preset = "small", Engine = "slurm", ProcessesPerNode = 4, Nodes = 2, Partition = "gpu", TimeLimit = "1-00:00:00", Python = "/opt/torch/bin/python" };
+        var written = RunSettingsJson.Write(request);
+
+        Assert.Contains("\"engine\": \"slurm\"", written, StringComparison.Ordinal);
+        Assert.Contains("\"nproc_per_node\": 4", written, StringComparison.Ordinal);
+        Assert.Contains("\"time_limit\": \"1-00:00:00\"", written, StringComparison.Ordinal);
+        var (settings, problems) = RunSettingsJson.Read(written);
+        Assert.Empty(problems);
+        Assert.Equal(request, settings!.ApplyTo(new RunRequest()));
+        // Left out: the in-process engine, as before these fields existed.
+        Assert.Equal("in-process", RunSettingsJson.Read("{ \"preset\": \"tiny\" }").Settings!.ApplyTo(new RunRequest()).Engine);
+        var (_, wrong) = RunSettingsJson.Read("{ \"nproc_per_node\": \"2\" }");
+        Assert.Equal("line 1: nproc_per_node must be a whole number (no quotes); got the text \"2\".", Assert.Single(wrong).ToString());
+    }
+
+    [Fact]
     public void CamelCase_as_the_api_writes_it_reads_too_and_left_out_fields_keep_the_defaults()
     {
         var (settings, problems) = RunSettingsJson.Read("{ \"preset\": \"small\", \"batchSize\": 4, \"lr_language\": 1e-4 }");

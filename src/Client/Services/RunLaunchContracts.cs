@@ -28,7 +28,28 @@ public sealed record RunRequest
     public string Data { get; init; } = "synthetic:easy";
     public int Seed { get; init; }
     public string NanPolicy { get; init; } = "recover";
+
+    /// <summary>Where the run trains: "in-process" (this server, TorchSharp), "torchrun" (PyTorch DDP on this machine) or "slurm" (a job on the cluster).</summary>
+    public string Engine { get; init; } = "in-process";
+
+    /// <summary>torchrun and Slurm: worker processes per node (one per GPU); <see cref="BatchSize"/> is per process.</summary>
+    public int ProcessesPerNode { get; init; } = 1;
+
+    /// <summary>Slurm: nodes of the job (torchrun here runs on this machine only).</summary>
+    public int Nodes { get; init; } = 1;
+
+    /// <summary>Slurm: the partition; empty: Engines:Slurm:Partition.</summary>
+    public string Partition { get; init; } = "";
+
+    /// <summary>Slurm: the time limit (HH:MM:SS, D-HH:MM:SS); empty: Engines:Slurm:TimeLimit.</summary>
+    public string TimeLimit { get; init; } = "";
+
+    /// <summary>torchrun and Slurm: the Python with PyTorch; empty: Engines:Python. Others must be listed in Engines:AllowedPythons.</summary>
+    public string Python { get; init; } = "";
 }
+
+/// <summary>An engine the form's Where selector offers, with whether it can run here and why not (what to install).</summary>
+public sealed record EngineOption(string Value, string Label, bool Available, string? Note);
 
 /// <summary>What the form shows beside itself: the memory a run needs against the machine, and whether max_length fits.</summary>
 public sealed record RunEstimate(long MemoryBytes, long DeviceMemoryBytes, string MemoryBreakdown, string? MaxLengthProblem, string PrecisionNote, long Parameters);
@@ -48,6 +69,9 @@ public interface IRunLauncher
 
     /// <summary>The precisions the form offers for the request's model on this machine, with what each computes in.</summary>
     IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request);
+
+    /// <summary>The engines a run can train on, each with whether it is usable here and what is missing when it is not.</summary>
+    IReadOnlyList<EngineOption> EngineOptions();
 
     /// <summary>The form's defaults for a preset (learning rates, batch, max_length...).</summary>
     RunRequest DefaultsFor(string preset);

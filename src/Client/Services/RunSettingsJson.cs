@@ -84,6 +84,12 @@ public static class RunSettingsJson
         new(nameof(RunRequest.Data), "data", Kind.Text, (r, v) => r with { Data = (string)v }),
         new(nameof(RunRequest.Seed), "seed", Kind.WholeNumber, (r, v) => r with { Seed = (int)v }),
         new(nameof(RunRequest.NanPolicy), "nan_policy", Kind.Text, (r, v) => r with { NanPolicy = (string)v }),
+        new(nameof(RunRequest.Engine), "engine", Kind.Text, (r, v) => r with { Engine = (string)v }),
+        new(nameof(RunRequest.ProcessesPerNode), "nproc_per_node", Kind.WholeNumber, (r, v) => r with { ProcessesPerNode = (int)v }),
+        new(nameof(RunRequest.Nodes), "nnodes", Kind.WholeNumber, (r, v) => r with { Nodes = (int)v }),
+        new(nameof(RunRequest.Partition), "partition", Kind.Text, (r, v) => r with { Partition = (string)v }),
+        new(nameof(RunRequest.TimeLimit), "time_limit", Kind.Text, (r, v) => r with { TimeLimit = (string)v }),
+        new(nameof(RunRequest.Python), "python", Kind.Text, (r, v) => r with { Python = (string)v }),
     ];
 
     /// <summary>The format's field names, in the order Export writes them.</summary>

@@ -24,6 +24,7 @@ from .model import VisionLanguageModel
 from .shards import ShardError, ShardSet
 from .training import checkpoint_store, guard as guards, world as worlds
 from .training.config import TrainingConfig, training_preset
+from .training.optimizer import build_groups
 from .training.precision import DeviceCapabilities
 from .training.run_files import CONFIG_FILE_NAME, NoRunFiles, RunFiles
 from .training.session import Session
@@ -129,16 +130,20 @@ def resolve_config(args: argparse.Namespace, shards: ShardSet, resume_run: str |
 
 class StopFlag:
     """SIGTERM or SIGINT asks the run to stop at the end of the current step (with a checkpoint); a second signal
-    gets the default behaviour (the process ends at once)."""
+    gets the default behaviour (the process ends at once), except under torchrun: Slurm signals every process of a job
+    step (scancel --signal, --signal=TERM@T), the workers and torchrun alike, and torchrun then passes the signal on a
+    second time; it kills the workers itself if they have not stopped within its timeout."""
 
     def __init__(self):
         self.requested = False
+        self.under_launcher = "TORCHELASTIC_RUN_ID" in os.environ
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._handle)
 
     def _handle(self, signum, _frame) -> None:
         self.requested = True
-        signal.signal(signum, signal.SIG_DFL)
+        if not self.under_launcher:
+            signal.signal(signum, signal.SIG_DFL)
 
     def __call__(self) -> bool:
         return self.requested
@@ -186,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
         model.to(world.device).train()
         world.broadcast_tensors_(list(model.parameters()) + [model.decoder.rotary_embd.inv_freq])
+        # A group with a rate of 0 stops requiring gradients here, before DDP registers the parameters it reduces (frozen
+        # after wrapping, they would never get a gradient and the first backward fails).
+        build_groups(model, config.lr_mp, config.lr_vision, config.lr_language)
         ddp_model = wrap(model, world, shards)
         capabilities = DeviceCapabilities.detect(world.device)
         session = Session(config, model, ddp_model, world, shards, capabilities.resolve(config.precision, config.resolve_model().lm_hidden_dim))

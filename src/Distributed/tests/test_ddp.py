@@ -37,3 +37,13 @@ def test_rank_0_writes_the_run_folder_once_with_the_world_size(two_process_run):
         state = json.load(f)
     assert (state["micro_batch"], state["world_size"]) == (4, 2)  # the global micro-batch: either engine resumes it alike
     assert sorted(os.listdir(os.path.join(two_process_run, "checkpoints"))) == ["step_000002", "step_000004", "step_000005"]
+
+
+def test_a_frozen_group_trains_under_ddp(tmp_path, clean_shards):
+    # The tiny preset freezes the vision encoder (lr_vision 0). DDP registers the parameters it reduces when the model is
+    # wrapped, so a group must be frozen before that, or the first backward fails ("parameters that were not used").
+    config = support.write_config(str(tmp_path / "run.json"), max_steps=2, lr_vision=0)
+    result = support.train(["--run-dir", str(tmp_path / "run"), "--shards", clean_shards, "--config", config, "--batch-size", "2"], processes=2)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [m["step"] for m in support.metrics(str(tmp_path / "run"))] == [1, 2]
+    assert "vision" not in support.metrics(str(tmp_path / "run"))[0]["lr"]

@@ -91,3 +91,22 @@ def test_sigterm_to_torchrun_cancels_every_process_after_a_checkpoint(tmp_path, 
     assert saved["step"] == final["step"] == last_step
     with open(os.path.join(saved["path"], "trainer_state.json")) as f:
         assert json.load(f)["step"] == last_step
+
+
+def test_sigterm_to_every_process_at_once_as_slurm_sends_it_still_cancels_after_a_checkpoint(tmp_path, clean_shards):
+    # scancel --signal=TERM (the dashboard's cancel of a Slurm run) and #SBATCH --signal=TERM@T signal every process of
+    # the job step: the workers, and torchrun, which then passes SIGTERM on to them a second time.
+    process, run_dir, _ = start_run(tmp_path, clean_shards, "slurm-cancelled")
+    try:
+        wait_for_metrics(run_dir, 2, process)
+        for rank in (0, 1):
+            os.kill(worker_pid(process.pid, rank), signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    finally:
+        process.kill()
+
+    [*_, final] = support.events(run_dir, "state")
+    assert final["state"] == "cancelled"
+    [*_, saved] = support.events(run_dir, "checkpoint")
+    assert saved["step"] == final["step"] == support.metrics(run_dir)[-1]["step"]

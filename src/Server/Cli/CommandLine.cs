@@ -14,7 +14,7 @@ public static class CommandLine
     /// <summary>Every verb, in the order --help lists them.</summary>
     public static IReadOnlyList<IVerb> Verbs { get; } = [
         new InfoVerb(), new AskVerb(), new TokenizeVerb(), new LogitsVerb(), new ImportVerb(),
-        new DatasetInspectVerb(), new DatasetMakeSyntheticVerb(), new EvalVerb(), new BenchVerb(), new PlaygroundBenchVerb(), new TrainVerb(), new LoadTestVerb(),
+        new DatasetInspectVerb(), new DatasetMakeSyntheticVerb(), new DatasetPackVerb(), new EvalVerb(), new BenchVerb(), new PlaygroundBenchVerb(), new TrainVerb(), new LoadTestVerb(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)

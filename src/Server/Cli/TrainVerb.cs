@@ -51,6 +51,7 @@ public sealed class TrainVerb : IVerb
         new("resume", "CHECKPOINT", "continue from a checkpoint folder (or a run folder's latest checkpoint)"),
         new("estimate", null, "print the memory estimate of the configuration and exit"),
         new("no-tensorboard", null, "do not write TensorBoard files"),
+        .. ExternalTraining.Options,
     ];
 
     public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
@@ -61,6 +62,8 @@ public sealed class TrainVerb : IVerb
         if (init is not null && resume is not null)
             throw new UsageException("Give either --init (start a new run from existing weights) or --resume (continue a run), not both.");
         var config = ResolveConfig(arguments, resume, tokenizerPath, init);
+        if (ExternalTraining.IsRequested(arguments))
+            return await ExternalTraining.RunAsync(arguments, config, resume, init, tokenizerPath, console, cancellationToken);
         var setup = CheckSetup(config, new RunStart
         {
             // With --resume, --precision is the precision to continue in (the checkpoint's otherwise).
@@ -161,7 +164,7 @@ public sealed class TrainVerb : IVerb
         TrainingConfig config;
         if (configPath is not null)
         {
-            config = ReadConfig(configPath, baseVocab);
+            config = ReadConfig(configPath, baseVocab, arguments.Has("engine"));
         }
         else if (presetName is null && init is not null)
         {
@@ -211,11 +214,11 @@ public sealed class TrainVerb : IVerb
     /// A configuration file: run settings (what the dashboard's Export JSON writes: preset plus the form's fields,
     /// docs/run-settings.md) or a run folder's run.json (every value resolved, the model included).
     /// </summary>
-    private static TrainingConfig ReadConfig(string path, int baseVocab)
+    private static TrainingConfig ReadConfig(string path, int baseVocab, bool engineGiven = false)
     {
         if (!File.Exists(path)) throw new UsageException($"The configuration file '{path}' does not exist.");
         var bytes = File.ReadAllBytes(path);
-        return IsRunJson(bytes) ? ReadRunJson(path, bytes, baseVocab) : ReadRunSettings(path, bytes, baseVocab);
+        return IsRunJson(bytes) ? ReadRunJson(path, bytes, baseVocab) : ReadRunSettings(path, bytes, baseVocab, engineGiven);
     }
 
     /// <summary>A run.json names its model preset and step count with its own keys, which run settings do not have.</summary>
@@ -233,7 +236,7 @@ public sealed class TrainVerb : IVerb
         }
     }
 
-    private static TrainingConfig ReadRunSettings(string path, byte[] bytes, int baseVocab)
+    private static TrainingConfig ReadRunSettings(string path, byte[] bytes, int baseVocab, bool engineGiven)
     {
         var (settings, problems) = RunSettingsJson.Read(bytes);
         if (settings is null)
@@ -242,6 +245,10 @@ public sealed class TrainVerb : IVerb
                                      "Run settings are what the dashboard's Export JSON writes (docs/run-settings.md); a run folder's run.json is accepted too.");
         }
         var request = settings.ApplyTo(RunRequestConfig.Defaults(settings.Preset ?? DefaultPreset));
+        // Where the run trains is the verb's options' (its folder, its console); a file that asks for another engine says so.
+        if (!string.Equals(request.Engine.Trim(), "in-process", StringComparison.OrdinalIgnoreCase) && !engineGiven)
+            throw new UsageException($"'{path}' asks for engine '{request.Engine}'; the train verb takes it as options: add --engine {request.Engine.Trim().ToLowerInvariant()} " +
+                                     $"--nproc-per-node {request.ProcessesPerNode} (and --nnodes, --partition, --time for Slurm), or --engine in-process to train here.");
         if (!TrainingPresets.Names.Contains(request.Preset, StringComparer.OrdinalIgnoreCase))
             throw new UsageException($"'{path}': unknown preset '{request.Preset}'; choose one of {string.Join(", ", TrainingPresets.Names)}.");
         try
@@ -338,7 +345,7 @@ public sealed class TrainVerb : IVerb
         throw new UsageException($"'{path}' is neither a training checkpoint (a folder with {CheckpointStore.StateFileName}) nor a run folder with checkpoints.");
     }
 
-    private static string DefaultOutputDirectory()
+    internal static string DefaultOutputDirectory()
     {
         var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var directory = Path.Combine(Directory.GetCurrentDirectory(), RunsFolder, stamp);

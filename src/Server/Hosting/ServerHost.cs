@@ -32,6 +32,7 @@ public static class ServerHost
         builder.Services.AddLiveUpdates();
         builder.Services.AddInference(builder.Configuration);
         builder.Services.AddTrainingRuns();
+        builder.Services.AddExternalEngines(builder.Configuration);
         builder.Services.AddMonitoring();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options =>

@@ -27,8 +27,12 @@ public sealed class RunLauncher(
     EngineRuntime engine,
     AllowedRoots allowedRoots,
     ModelCatalog catalog,
-    ModelSources sources) : IRunLauncher
+    ModelSources sources,
+    ExternalEngineAvailability externalEngines) : IRunLauncher
 {
+    /// <summary>A checked run of the PyTorch engine: where it trains, and its configuration with its init applied.</summary>
+    private sealed record ExternalStart(ExternalEngineChoice Choice, TrainingConfig Config, NanoVlm.Engine.Checkpoints.Sources.ModelSource? Init);
+
     public IReadOnlyList<string> Presets => TrainingPresets.Names;
 
     public IReadOnlyList<PrecisionOption> PrecisionOptions(RunRequest request)
@@ -37,6 +41,8 @@ public sealed class RunLauncher(
         var model = TryInit(request)?.Config ?? RunRequestConfig.PresetConfig(request.Preset).ResolveModel();
         return [.. engine.Precisions.Choices(model).Select(choice => new PrecisionOption(choice.Name, choice.Label, choice.Available, choice.Note))];
     }
+
+    public IReadOnlyList<EngineOption> EngineOptions() => externalEngines.Options();
 
     public RunRequest DefaultsFor(string preset) => RunRequestConfig.Defaults(preset);
 
@@ -79,40 +85,48 @@ public sealed class RunLauncher(
         var device = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         var breakdown = string.Create(CultureInfo.InvariantCulture,
             $"weights {Mib(estimate.ParameterBytes)}, gradients {Mib(estimate.GradientBytes)}, optimizer {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)}, workspace {Mib(estimate.WorkspaceBytes)}");
-        return new RunEstimate(estimate.TotalBytes, device, breakdown, MaxLengthProblem(setup), $"computes in {setup.Precision.Label()}",
+        return new RunEstimate(estimate.TotalBytes, device, breakdown, MaxLengthProblem(setup.Config, setup.Start.Init), $"computes in {setup.Precision.Label()}",
             ParameterCount.Of(setup.Model).Total);
     }
 
     public RunSummary Start(RunRequest request)
     {
-        var (errors, setup) = Check(request);
-        if (setup is null)
+        var (errors, setup, external) = Check(request);
+        if (setup is null && external is null)
         {
             throw new ArgumentException(string.Join(" ", errors.SelectMany(e => e.Value)));
         }
-        var config = setup.Config;
+        var config = setup?.Config ?? external!.Config;
         var id = NewRunId();
-        var init = setup.Start.Init;
+        var init = setup is not null ? setup.Start.Init : external!.Init;
         var parent = init?.Parent is { } p ? store.GetRun(Path.GetFileName(p.RunDirectory)) : null;
         var document = new RunDocument
         {
             Id = id,
             Name = string.IsNullOrWhiteSpace(request.Name) ? $"{(init is null ? request.Preset : parent?.Name ?? Path.GetFileName(init.Directory))}-{id[^4..]}" : request.Name.Trim(),
             Status = RunStatus.Queued,
-            Model = init is null ? request.Preset : $"{ModelLabel(init, parent)} ({request.Preset} settings)",
+            Model = (init is null ? request.Preset : $"{ModelLabel(init, parent)} ({request.Preset} settings)") + (external is null ? "" : $" on {external.Choice.Label}"),
             Init = init?.Directory,
             ParentRunId = parent?.Id,
             ParentStep = parent is null ? null : init!.Parent!.Step,
-            Precision = setup.Precision.Label(),
+            Precision = setup?.Precision.Label() ?? request.Precision,
             TotalSteps = config.MaxSteps,
             CreatedAt = DateTime.UtcNow,
             ConfigurationJson = JsonSerializer.Serialize(config, RunFiles.Json),
             OutputDirectory = folders.Of(id),
+            EngineJson = external is null ? null : JsonSerializer.Serialize(external.Choice),
         };
         store.Upsert(document);
         var summary = document.ToSummary();
         publisher.Publish(new RunUpdate.Summary(id, summary));
-        runs.Enqueue(id, setup);
+        if (external is null)
+        {
+            runs.Enqueue(id, setup!);
+        }
+        else
+        {
+            runs.Enqueue(id, external.Choice.Plan(config, document.OutputDirectory, externalEngines.Settings, allowedRoots.DataImages, external.Init?.Tokenizer.File));
+        }
         return summary;
     }
 
@@ -144,6 +158,11 @@ public sealed class RunLauncher(
         // run.json records what the user asked for last; the trainer applies it on top of the checkpoint.
         if (asked is { } askedMode) config = config with { Precision = askedMode };
         if (halveMicroBatch) config = config with { BatchSize = Math.Max(1, config.BatchSize / 2), GradAccum = config.GradAccum * 2 };
+        if (document.EngineJson is { } engineJson)
+        {
+            return ResumeExternal(document, JsonSerializer.Deserialize<ExternalEngineChoice>(engineJson)!, config, checkpoint,
+                asked is { } mode ? PrecisionPolicy.Name(mode) : null, halveMicroBatch);
+        }
         RunSetup setup;
         try
         {
@@ -155,9 +174,34 @@ public sealed class RunLauncher(
             throw new InvalidOperationException(string.Join(" ", e.Problems), e);
         }
 
+        var changes = asked is null && !halveMicroBatch ? "" : $" in {setup.Precision.Label()}, micro-batch {setup.MicroBatch} × {setup.GradAccum}";
+        var summary = MarkResumed(runId, checkpoint, changes, config, setup.Precision.Label());
+        runs.Enqueue(runId, setup);
+        return summary;
+    }
+
+    /// <summary>A run of the PyTorch engine continues on the same engine, from the newest checkpoint of its folder.</summary>
+    private RunSummary ResumeExternal(RunDocument document, ExternalEngineChoice choice, TrainingConfig config,
+        NanoVlm.Engine.Training.Checkpoints.CheckpointInfo checkpoint, string? precision, bool halveMicroBatch)
+    {
+        var problems = new List<string>();
+        choice.Check(externalEngines, (_, problem) => problems.Add(problem));
+        var plan = choice.Plan(config, document.OutputDirectory, externalEngines.Settings, allowedRoots.DataImages,
+            resumeCheckpoint: checkpoint.Path, resumePrecision: precision, halveMicroBatch: halveMicroBatch);
+        problems.AddRange(plan.Validate());
+        // Checked before anything changes: a run that cannot resume stays exactly as it was.
+        if (problems.Count > 0) throw new InvalidOperationException(string.Join(" ", problems));
+        var changes = precision is null && !halveMicroBatch ? "" : $" in {precision ?? "the checkpoint's precision"}{(halveMicroBatch ? ", half the micro-batch" : "")}";
+        var summary = MarkResumed(document.Id, checkpoint, changes + $" on {choice.Label}", config, precision ?? document.Precision);
+        runs.Enqueue(document.Id, plan);
+        return summary;
+    }
+
+    /// <summary>Records the resume (event, curves cut back to the checkpoint, queued again) and returns the run's summary.</summary>
+    private RunSummary MarkResumed(string runId, NanoVlm.Engine.Training.Checkpoints.CheckpointInfo checkpoint, string changes, TrainingConfig config, string precision)
+    {
         // The curves continue from the checkpoint: what was recorded after it belongs to the abandoned tail.
         store.DeleteMetricsAfter(runId, checkpoint.Step);
-        var changes = asked is null && !halveMicroBatch ? "" : $" in {setup.Precision.Label()}, micro-batch {setup.MicroBatch} × {setup.GradAccum}";
         var info = new RunEventInfo(runId, checkpoint.Step, DateTimeOffset.UtcNow, "resume", RunEventSeverity.Info,
             $"Resumed from step {checkpoint.Step}{changes}", new Dictionary<string, string> { ["checkpoint"] = checkpoint.Path });
         store.AppendEvent(info);
@@ -169,10 +213,9 @@ public sealed class RunLauncher(
             r.EndedAt = null;
             r.Error = null;
             r.ConfigurationJson = JsonSerializer.Serialize(config, RunFiles.Json);
-            r.Precision = setup.Precision.Label();
+            r.Precision = precision;
         })!;
         publisher.Publish(new RunUpdate.Summary(runId, summary));
-        runs.Enqueue(runId, setup);
         return summary;
     }
 
@@ -190,7 +233,7 @@ public sealed class RunLauncher(
     /// The request checked once: its fields' ranges and names, its data path, then the run as it would start
     /// (<see cref="RunSetup.Check"/>). Errors are keyed by field ("" for the whole request); the setup is null when there are any.
     /// </summary>
-    private (IReadOnlyDictionary<string, string[]> Errors, RunSetup? Setup) Check(RunRequest request)
+    private (IReadOnlyDictionary<string, string[]> Errors, RunSetup? Setup, ExternalStart? External) Check(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -207,6 +250,9 @@ public sealed class RunLauncher(
             && (IsSynthetic(request.Data) ? SyntheticDataProblem(request.Data) : DataPathProblem(request.Data)) is { } dataProblem)
             Add(nameof(RunRequest.Data), dataProblem);
 
+        var choice = ExternalEngineChoice.Of(request);
+        choice.Check(externalEngines, Add);
+
         RunStart? start = null;
         try
         {
@@ -218,12 +264,23 @@ public sealed class RunLauncher(
         }
 
         RunSetup? setup = null;
-        if (errors.Count == 0)
+        ExternalStart? external = null;
+        if (errors.Count == 0 && choice.IsExternal)
+        {
+            // The PyTorch engine resolves its device and precision where it runs (a GPU node, perhaps): only the
+            // configuration itself is checked here, and the memory estimate (of this engine) does not apply.
+            var config = RunRequestConfig.ToConfig(request, TrainingConfig.AutoDevice);
+            if (start?.Init is { } init) config = config with { Model = init.Config, Init = init.Directory };
+            foreach (var problem in config.Validate()) Add("", problem);
+            if (MaxLengthProblem(config, start?.Init) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
+            external = new ExternalStart(choice, config, start?.Init);
+        }
+        else if (errors.Count == 0)
         {
             try
             {
                 setup = RunSetup.Check(ToConfig(request), start, engine.Precisions.Capabilities);
-                if (MaxLengthProblem(setup) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
+                if (MaxLengthProblem(setup.Config, setup.Start.Init) is { } tooShort) Add(nameof(RunRequest.MaxLength), tooShort);
                 if (setup.MemoryProblem() is { } memory) Add(nameof(RunRequest.BatchSize), memory);
             }
             catch (RunSetupException e)
@@ -232,7 +289,7 @@ public sealed class RunLauncher(
             }
         }
         var result = errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
-        return (result, result.Count == 0 ? setup : null);
+        return (result, result.Count == 0 ? setup : null, result.Count == 0 ? external : null);
     }
 
     private TrainingConfig ToConfig(RunRequest request) => RunRequestConfig.ToConfig(request, engine.Device);
@@ -258,9 +315,8 @@ public sealed class RunLauncher(
         parent is not null ? $"{parent.Name} · step {init.Parent!.Step}" : Path.GetFileName(init.Directory);
 
     /// <summary>For synthetic data, whether its pages' image tokens fit max_length (checked without reading data).</summary>
-    private static string? MaxLengthProblem(RunSetup setup)
+    private static string? MaxLengthProblem(TrainingConfig config, NanoVlm.Engine.Checkpoints.Sources.ModelSource? init)
     {
-        var config = setup.Config;
         // An unknown synthetic set is refused under Data (see SyntheticDataProblem), not here.
         if (!IsSynthetic(config.Data) || SyntheticDifficultyOf(config.Data) is not { } difficulty)
         {
@@ -269,7 +325,7 @@ public sealed class RunLauncher(
         try
         {
             var model = config.ResolveModel();
-            var tokenizer = setup.Start.Init?.Tokenizer.Tokenizer ?? NanoVlm.Engine.Text.BuiltInTokenizers.NanoVlmGpt2();
+            var tokenizer = init?.Tokenizer.Tokenizer ?? NanoVlm.Engine.Text.BuiltInTokenizers.NanoVlmGpt2();
             var encoder = SampleEncoder.ForModel(model, tokenizer, new CollatorOptions(config.MaxLength));
             foreach (var size in new NanoVlm.Engine.Data.Synthetic.SyntheticDocVqaGenerator(difficulty, config.Seed).PageSizes)
             {

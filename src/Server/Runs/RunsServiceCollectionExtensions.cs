@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using NanoVlm.Client.Services;
+using NanoVlm.Server.Hosting;
 
 namespace NanoVlm.Server.Runs;
 
@@ -13,6 +15,15 @@ public static class RunsServiceCollectionExtensions
         services.AddSingleton<ModelSources>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<IRunLauncher>(provider => provider.GetRequiredService<RunLauncher>());
+        return services;
+    }
+
+    /// <summary>The PyTorch engine's settings (the "Engines" section, checked at start) and what of it is installed.</summary>
+    public static IServiceCollection AddExternalEngines(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ExternalEnginesOptions>().Bind(configuration.GetSection(ExternalEnginesOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ExternalEnginesOptions>, ExternalEnginesOptionsValidator>();
+        services.AddSingleton<ExternalEngineAvailability>();
         return services;
     }
 }

@@ -3,6 +3,7 @@ using NanoVlm.Client.Services;
 using NanoVlm.Engine.Training;
 using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Events;
+using NanoVlm.Engine.Training.External;
 using NanoVlm.Engine.Training.Setup;
 using NanoVlm.Server.Inference;
 using NanoVlm.Server.Live;
@@ -22,12 +23,13 @@ public sealed partial class TrainingRunService(
     ModelCatalog catalog,
     RunFolders folders,
     AllowedRoots allowedRoots,
+    ExternalEngineAvailability externalEngines,
     ILogger<TrainingRunService> logger) : BackgroundService
 {
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromMilliseconds(500);
     private readonly Channel<Execution> _queue = Channel.CreateUnbounded<Execution>();
     private readonly Lock _gate = new();
-    private (string RunId, TrainingRun Run)? _active;
+    private (string RunId, Action Cancel)? _active;
 
     // The recorder reaches the services through these (primary-constructor parameters are not members).
     private RunStore Store => store;
@@ -35,10 +37,16 @@ public sealed partial class TrainingRunService(
     private RunUpdatePublisher Publisher => publisher;
     private ModelCatalog Catalog => catalog;
 
-    /// <summary>One execution of a run: its first start, or a resume from a checkpoint, checked when it was asked for.</summary>
-    private sealed record Execution(string RunId, RunSetup Setup);
+    /// <summary>
+    /// One execution of a run: its first start, or a resume from a checkpoint, checked when it was asked for; in this
+    /// process (<see cref="Setup"/>) or on the PyTorch engine (<see cref="Plan"/>).
+    /// </summary>
+    private sealed record Execution(string RunId, RunSetup? Setup, ExternalRunPlan? Plan);
 
-    public void Enqueue(string runId, RunSetup setup) => _queue.Writer.TryWrite(new Execution(runId, setup));
+    public void Enqueue(string runId, RunSetup setup) => _queue.Writer.TryWrite(new Execution(runId, setup, null));
+
+    /// <summary>A run of the PyTorch engine (torchrun here, or a Slurm job) takes its turn like any other: one at a time.</summary>
+    public void Enqueue(string runId, ExternalRunPlan plan) => _queue.Writer.TryWrite(new Execution(runId, null, plan));
 
     /// <summary>Cancels a queued or running run; false when it is neither.</summary>
     public bool Cancel(string runId)
@@ -47,7 +55,7 @@ public sealed partial class TrainingRunService(
         {
             if (_active is { } active && active.RunId == runId)
             {
-                active.Run.Cancel();
+                active.Cancel();
                 return true;
             }
         }
@@ -80,7 +88,10 @@ public sealed partial class TrainingRunService(
                 }
                 try
                 {
-                    await RunAsync(execution, stoppingToken);
+                    if (execution.Plan is { } plan)
+                        await RunExternalAsync(execution.RunId, plan, stoppingToken);
+                    else
+                        await RunAsync(execution, stoppingToken);
                 }
 #pragma warning disable CA1031 // One failed run must never stop the service (and with it the server) or the queue.
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -99,11 +110,12 @@ public sealed partial class TrainingRunService(
     private async Task RunAsync(Execution execution, CancellationToken stoppingToken)
     {
         var runId = execution.RunId;
-        var recorder = new Recorder(this, runId, execution.Setup.Config.HeadroomWarnFactor);
+        var setup = execution.Setup!;
+        var recorder = new Recorder(this, runId, setup.Config.HeadroomWarnFactor);
         LaunchedRun launched;
         try
         {
-            launched = execution.Setup.Launch(folders.Of(runId), new LaunchOptions
+            launched = setup.Launch(folders.Of(runId), new LaunchOptions
             {
                 AlsoTo = recorder,
                 ImageCheck = allowedRoots.DataImages,
@@ -121,23 +133,84 @@ public sealed partial class TrainingRunService(
             var run = launched.Run;
             lock (_gate)
             {
-                _active = (runId, run);
+                _active = (runId, run.Cancel);
             }
             using var stop = stoppingToken.Register(run.Cancel);
             var outcome = await run.Completion;
-            lock (_gate)
-            {
-                _active = null;
-            }
-            metrics.Flush();
-            Publish(store.Update(runId, r =>
-            {
-                r.Status = RunEventMapper.ToStatus(outcome.State);
-                r.EndedAt = DateTime.UtcNow;
-                r.Error = outcome.State is TrainingState.Completed or TrainingState.Cancelled ? null : outcome.Reason;
-            }));
+            Finish(runId, outcome);
         }
         LogFinished(logger, runId);
+    }
+
+    /// <summary>
+    /// A run of the PyTorch engine: its data packed into shards and the job started (torchrun here, or submitted to
+    /// Slurm), then its run folder followed into the same recorder as an in-process run's events, until the job ends.
+    /// </summary>
+    private async Task RunExternalAsync(string runId, ExternalRunPlan plan, CancellationToken stoppingToken)
+    {
+        var recorder = new Recorder(this, runId, plan.Config.HeadroomWarnFactor);
+        using var beforeStart = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        ExternalRunSupervisor? supervisor = null;
+        lock (_gate)
+        {
+            // A cancel before the job exists stops the packing; after, it asks the job to stop with a checkpoint.
+            _active = (runId, () =>
+            {
+                if (Volatile.Read(ref supervisor) is { } started) started.Cancel();
+                else beforeStart.Cancel();
+            });
+        }
+        IExternalJob job;
+        try
+        {
+            // Packing tokenizes and preprocesses every sample: off the service's thread.
+            job = await Task.Run(() => ExternalRunLauncher.Start(plan, cancellation: beforeStart.Token), beforeStart.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Finish(runId, new TrainingOutcome(TrainingState.Cancelled, 0, "Cancelled before the job started.", null, null));
+            return;
+        }
+        catch (Exception e) when (e is ExternalEngineUnavailableException or IOException or InvalidDataException or InvalidOperationException
+                                      or ArgumentException or UnauthorizedAccessException)
+        {
+            Finish(runId, null);
+            Fail(runId, $"The {ExternalEngineNames.Name(plan.Engine)} run could not start: {e.Message}");
+            return;
+        }
+        var started = ExternalRunSupervisor.Start(job, plan.RunFolder, recorder, new ExternalRunOptions
+        {
+            StopGrace = TimeSpan.FromSeconds(externalEngines.Settings.StopGraceSeconds),
+            FollowFromEnd = plan.IsResume,
+        });
+        using (started)
+        {
+            Volatile.Write(ref supervisor, started);
+            if (beforeStart.IsCancellationRequested) started.Cancel();
+            using var stop = stoppingToken.Register(started.Cancel);
+            Finish(runId, await started.Completion);
+        }
+        LogFinished(logger, runId);
+    }
+
+    /// <summary>The run is no longer active; with an outcome, its record says how it ended.</summary>
+    private void Finish(string runId, TrainingOutcome? outcome)
+    {
+        lock (_gate)
+        {
+            _active = null;
+        }
+        if (outcome is null) return;
+        metrics.Flush();
+        Publish(store.Update(runId, r =>
+        {
+            // The run's stopped state reaches the store (and the Resume button) with its last event, a moment before
+            // the job has ended: a resume asked in that moment is queued already and must stay so.
+            if (r.Status == RunStatus.Queued) return;
+            r.Status = RunEventMapper.ToStatus(outcome.State);
+            r.EndedAt = DateTime.UtcNow;
+            r.Error = outcome.State is TrainingState.Completed or TrainingState.Cancelled ? null : outcome.Reason;
+        }));
     }
 
     private void Fail(string runId, string reason)

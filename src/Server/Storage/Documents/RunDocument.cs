@@ -31,6 +31,9 @@ public sealed class RunDocument
     public string ConfigurationJson { get; set; } = "{}";
     public string OutputDirectory { get; set; } = "";
 
+    /// <summary>Where a run of the PyTorch engine trains (Runs.ExternalEngineChoice as JSON); null for the in-process engine.</summary>
+    public string? EngineJson { get; set; }
+
     public RunSummary ToSummary() => new(Id, Name, Status, Model, Precision, Step, TotalSteps, BestValidationLoss, BestAnls,
         AsUtc(CreatedAt), StartedAt is { } started ? AsUtc(started) : null, EndedAt is { } ended ? AsUtc(ended) : null, Error)
     {
