@@ -54,6 +54,33 @@ public sealed class BatchEvaluationPanelTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AFailedEvaluationShowsItsErrorWithoutAScore()
+    {
+        var panel = Render();
+        await panel.Find("button[data-testid=batch-start]").ClickAsync(new());
+        await _service.PublishAsync(new BatchEvaluationUpdate(_service.Current with
+        {
+            Status = BatchEvaluationStatus.Failed, Error = "The checkpoint 'a · step 100' no longer exists.",
+        }, null));
+        panel.WaitForAssertion(() => Assert.Contains("no longer exists", panel.Find("[data-testid=batch-failure]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(panel.FindAll("[data-testid=batch-anls]"));
+        Assert.DoesNotContain("ANLS", panel.Find("[data-testid=batch-progress-text]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("ANLS", panel.Find("[data-testid=batch-past]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheModelIsNamedByRunAndStepWithItsFolderOnHover()
+    {
+        var panel = Render();
+        await panel.Find("button[data-testid=batch-start]").ClickAsync(new());
+        var names = panel.FindAll("[data-testid=batch-model-name]");
+        Assert.Equal(2, names.Count); // the open evaluation and the list of evaluations
+        Assert.All(names, name => Assert.Equal("a · step 100", name.TextContent.Trim()));
+        Assert.All(names, name => Assert.Equal("/runs/a/step-100", name.GetAttribute("title")));
+        Assert.DoesNotContain("checkpoint:", panel.Find("[data-testid=batch-status]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StopCancelsTheRunningEvaluation()
     {
         var panel = Render();

@@ -19,6 +19,7 @@ public sealed class RunPagesTests : IAsyncDisposable
         _context.Services.AddSingleton<IRunQueries>(_runs);
         _context.Services.AddSingleton<IRunUpdates>(_runs);
         _context.Services.AddSingleton<IRunLauncher>(new StoppedRunsLauncher());
+        _context.Services.AddSingleton<IModelRegistry>(new ListedModels());
         _context.Services.AddSingleton<ISystemMetricsProvider>(new SystemPanelTests.Samples(SystemPanelTests.CpuOnly(25)));
     }
 

@@ -52,6 +52,37 @@ public sealed class ShellTests : IAsyncDisposable
         Assert.Empty(layout.FindAll("[data-testid=sign-out]"));
     }
 
+    [Fact]
+    public async Task APageThatThrowsShowsTheErrorAndTheLayoutKeepsWorking()
+    {
+        var layout = _context.Render<MainLayout>(parameters => parameters
+            .Add(p => p.Body, builder =>
+            {
+                builder.OpenComponent<ThrowsOnClick>(0);
+                builder.CloseComponent();
+            }));
+        await layout.Find("#boom").ClickAsync(new());
+        Assert.Contains("a handler failed", layout.Find("[data-testid=page-error]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(4, layout.FindAll(".mud-nav-link").Count);
+        await layout.Find("[data-testid=page-error-retry]").ClickAsync(new());
+        Assert.Single(layout.FindAll("#boom"));
+    }
+
+    /// <summary>A page whose button handler throws an exception nobody expected.</summary>
+    private sealed class ThrowsOnClick : Microsoft.AspNetCore.Components.ComponentBase
+    {
+        protected override void BuildRenderTree(Microsoft.AspNetCore.Components.Rendering.RenderTreeBuilder builder)
+        {
+            builder.OpenElement(0, "button");
+            builder.AddAttribute(1, "id", "boom");
+            builder.AddAttribute(2, "onclick", Microsoft.AspNetCore.Components.EventCallback.Factory.Create(this, Fail));
+            builder.AddContent(3, "Do it");
+            builder.CloseElement();
+        }
+
+        private static void Fail() => throw new InvalidOperationException("a handler failed");
+    }
+
     private sealed class NoRuns : IRunQueries
     {
         public IReadOnlyList<RunSummary> ListRuns() => [];

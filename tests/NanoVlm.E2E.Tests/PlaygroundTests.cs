@@ -1,5 +1,11 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using NanoVlm.Client.Services;
+using NanoVlm.Engine.Checkpoints;
+using NanoVlm.Engine.Inference;
+using NanoVlm.Server.Playground;
+using NanoVlm.Server.Storage;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -112,10 +118,115 @@ public sealed class PlaygroundTests(LiveDashboard dashboard) : IClassFixture<Liv
         await page.CloseAsync();
     }
 
-    private async Task<IPage> OpenPlayground()
+    [Fact]
+    public async Task PickingACheckpointDeletedMeanwhileSaysSoAndThePageKeepsWorking()
+    {
+        // A checkpoint listed when the page opens, then deleted (as checkpoint retention does) before it is picked.
+        var folder = Path.Combine(dashboard.Services.GetRequiredService<DataDirectory>().Root, "doomed-checkpoint");
+        using (var model = VlmLoader.Load("tiny"))
+        {
+            NanoVlmCheckpoint.Save(model.Model, folder);
+        }
+        dashboard.Services.GetRequiredService<IModelRegistry>().RegisterCheckpoint(folder, "doomed");
+        var page = await OpenPlayground("?model=preset:tiny");
+        await page.Locator("[data-testid=upload-zone] input[type=file]").SetInputFilesAsync(new FilePayload { Name = "page.png", MimeType = "image/png", Buffer = Png(150, 100) });
+        await Assertions.Expect(page.Locator("[data-testid=preview-caption]")).ToContainTextAsync("image tokens");
+        Directory.Delete(folder, recursive: true);
+
+        await page.Locator("input[data-testid=model-select]").ClickAsync();
+        await page.Locator(".mud-popover-open [data-testid=model-choice]", new() { HasText = "doomed" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model-error]")).ToContainTextAsync("no longer exists");
+
+        // The circuit lives: typing registers, Ask is enabled and answers, and the select opens without the deleted model.
+        await page.Locator("textarea[data-testid=question]").FillAsync("What is the total?");
+        await page.Locator("[data-testid=ask]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=answer-stats]")).ToContainTextAsync("first token", new() { Timeout = 60_000 });
+        await page.Locator("input[data-testid=model-select]").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-popover-open [data-testid=model-choice]").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".mud-popover-open [data-testid=model-choice]", new() { HasText = "doomed" })).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ALongAnswerWithoutSpacesWrapsInTheAnswerBoxAndTheHistory()
+    {
+        // A model that repeats one token answers with a single 400-character word.
+        var word = string.Concat(Enumerable.Repeat("DAY", 134));
+        dashboard.Services.GetRequiredService<DashboardDatabase>().Playground.Insert(new PlaygroundDocument
+        {
+            Id = Guid.NewGuid().ToString("N"), Time = DateTime.UtcNow, UploadId = "", ThumbnailDataUrl = "", ModelId = "preset:tiny",
+            Question = "What does it say?", Answer = word,
+        });
+        var page = await OpenPlayground();
+        await Assertions.Expect(page.Locator("[data-testid=history-answer]", new() { HasText = "DAYDAY" })).ToBeVisibleAsync();
+        // The answer box shows what the stream writes into it: the same word.
+        await page.Locator("[data-testid=answer]").EvaluateAsync("(element, text) => element.textContent = text", word);
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(widths[0] <= widths[1], $"the page is {widths[0]} px wide in a {widths[1]} px window");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("playground-long-answer.png"), FullPage = true });
+        await page.CloseAsync();
+    }
+
+    /// <summary>
+    /// A real run whose checkpoint retention deletes checkpoints: the run page's Checkpoints menu, the playground's model
+    /// list and the Models table offer only the checkpoints on disk, by step as a number, with the best one marked.
+    /// </summary>
+    [Fact]
+    public async Task EveryListOffersTheKeptCheckpointsByStepWithTheBestMarked()
+    {
+        // 12 steps, a checkpoint every 2, the last 3 and the best kept: 2, 4 and 6 are written, then deleted.
+        var launcher = dashboard.Services.GetRequiredService<IRunLauncher>();
+        var run = launcher.Start(launcher.DefaultsFor("tiny") with
+        {
+            Name = "pruned", Precision = "fp32", BatchSize = 2, GradAccum = 1, MaxLength = 48, Steps = 12, EvalInterval = 12,
+            CheckpointInterval = 2, Data = "synthetic:easy", Seed = 3,
+        });
+        var queries = dashboard.Services.GetRequiredService<IRunQueries>();
+        for (var waited = 0; queries.GetRun(run.Id) is { IsActive: true }; waited++)
+        {
+            Assert.True(waited < 1800, "the 12-step run did not finish in 3 minutes");
+            await Task.Delay(100);
+        }
+        var kept = dashboard.Services.GetRequiredService<IModelRegistry>().Models().Where(m => m.Run?.RunId == run.Id).ToList();
+        var keptSteps = kept.Select(m => m.Run!.Step).ToList();
+        Assert.DoesNotContain(4, keptSteps);
+        Assert.Equal(keptSteps.Order(), keptSteps);
+        var best = Assert.Single(kept, m => m.IsBest).Name;
+
+        var page = await dashboard.NewPageAsync(1300, 1000);
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, $"runs/{run.Id}").ToString());
+        await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
+        await page.Locator("[data-testid=checkpoints-menu] button").First.ClickAsync();
+        var items = page.Locator("[data-testid=checkpoint-item]");
+        await Assertions.Expect(items).ToHaveCountAsync(kept.Count);
+        Assert.Equal(keptSteps.AsEnumerable().Reverse().Select(s => $"Step {s}"),
+            (await items.AllInnerTextsAsync()).Select(text => text.Split(':')[0].Trim()));
+        await Assertions.Expect(page.Locator("[data-testid=checkpoint-item] [data-testid=best-checkpoint]")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("run-checkpoints-menu.png") });
+
+        // The menu's best checkpoint opens in the playground, selected, with the same list and the same mark.
+        await page.Locator("[data-testid=checkpoint-item]", new() { Has = page.Locator("[data-testid=best-checkpoint]") }).ClickAsync();
+        await Assertions.Expect(page.Locator("input[data-testid=model-select]")).ToHaveValueAsync(best);
+        await page.Locator("input[data-testid=model-select]").ClickAsync();
+        var choices = page.Locator(".mud-popover-open [data-testid=model-choice]", new() { HasText = "pruned · step" });
+        await Assertions.Expect(choices).ToHaveCountAsync(kept.Count);
+        Assert.Equal(kept.Select(m => m.Name), await choices.EvaluateAllAsync<string[]>("nodes => nodes.map(n => n.firstElementChild.textContent.trim())"));
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("playground-model-list.png") });
+        await page.Keyboard.PressAsync("Escape");
+
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, "models").ToString());
+        var names = page.Locator("[data-testid=models-name]", new() { HasText = "pruned · step" });
+        await Assertions.Expect(names).ToHaveCountAsync(kept.Count);
+        Assert.Equal(kept.Select(m => m.Name), await names.AllInnerTextsAsync());
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("models-page.png") });
+        await page.CloseAsync();
+    }
+
+    private async Task<IPage> OpenPlayground(string query = "")
     {
         var page = await dashboard.NewPageAsync(1300, 1000);
-        await page.GotoAsync(new Uri(dashboard.BaseAddress, "playground").ToString());
+        await page.GotoAsync(new Uri(dashboard.BaseAddress, "playground" + query).ToString());
         await Assertions.Expect(page.Locator("[data-circuit=interactive]")).ToHaveCountAsync(1);
         return page;
     }

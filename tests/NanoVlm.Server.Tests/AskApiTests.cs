@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using NanoVlm.Client.Services;
+using NanoVlm.Engine.Checkpoints;
+using NanoVlm.Engine.Inference;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -47,6 +51,53 @@ public sealed class AskApiTests(AskApiTests.SmallUploadsFactory factory) : IClas
         var tokens = json.RootElement.GetProperty("tokens").GetInt32();
         // Each produced token (until end of sequence) was streamed as its own event, unless it only completed a character.
         Assert.True(CountOf(body, "event: token") <= tokens);
+    }
+
+    [Fact]
+    public async Task TheImageIsStoredOnlyWhenTheQuestionIsKeptInTheHistory()
+    {
+        var playground = factory.Services.GetRequiredService<IPlayground>();
+        var uploads = Path.Combine(factory.DataDir, "uploads");
+        int StoredUploads() => Directory.Exists(uploads) ? Directory.GetFiles(uploads).Length : 0;
+        using var client = factory.CreateClient();
+
+        var before = StoredUploads();
+        using (var notKept = await client.PostAsync("/api/ask", Form(Png(81, 53), "Not kept?", "tiny", ("max_new_tokens", "2"), ("history", "false"))))
+        {
+            Assert.Equal(HttpStatusCode.OK, notKept.StatusCode);
+        }
+        Assert.Equal(before, StoredUploads());
+        Assert.DoesNotContain(playground.History(), e => e.Question == "Not kept?");
+
+        using (var kept = await client.PostAsync("/api/ask", Form(Png(83, 59), "Kept?", "tiny", ("max_new_tokens", "2"))))
+        {
+            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        }
+        var entry = Assert.Single(playground.History(), e => e.Question == "Kept?");
+        Assert.True(File.Exists(Path.Combine(uploads, entry.UploadId)), "a kept question's image is stored, for the history to ask again");
+        Assert.Equal("tiny", entry.ModelName);
+
+        using var wrong = await client.PostAsync("/api/ask", Form(Png(10, 10), "Total?", "tiny", ("history", "maybe")));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("'history' is 'maybe'", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStreamedQuestionForADeletedCheckpointIsAProblemDetail()
+    {
+        var folder = Path.Combine(factory.DataDir, "streamed-then-deleted");
+        using (var model = VlmLoader.Load("tiny"))
+        {
+            NanoVlmCheckpoint.Save(model.Model, folder);
+        }
+        var id = factory.Services.GetRequiredService<IModelRegistry>().RegisterCheckpoint(folder, "gone soon").Id;
+        Directory.Delete(folder, recursive: true);
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ask") { Content = Form(Png(64, 64), "Who signed?", id) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("no longer exists", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory]

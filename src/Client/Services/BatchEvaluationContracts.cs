@@ -63,6 +63,9 @@ public sealed record BatchEvaluationSummary(
     string? Error)
 {
     public bool IsActive => Status is BatchEvaluationStatus.Preparing or BatchEvaluationStatus.Running;
+
+    /// <summary>The model's name when the evaluation started ("tiny · step 400"); null in evaluations stored before names were kept.</summary>
+    public string? ModelName { get; init; }
 }
 
 /// <summary>One answered question of a batch evaluation.</summary>

@@ -1,8 +1,33 @@
 namespace NanoVlm.Client.Services;
 
+/// <summary>How model ids are written: "preset:NAME" for a preset, "checkpoint:FULLPATH" for a checkpoint folder.</summary>
+public static class ModelIds
+{
+    public const string PresetPrefix = "preset:";
+    public const string CheckpointPrefix = "checkpoint:";
+
+    /// <summary>The checkpoint folder of a checkpoint id; null for a preset.</summary>
+    public static string? DirectoryOf(string modelId) =>
+        modelId.StartsWith(CheckpointPrefix, StringComparison.Ordinal) ? modelId[CheckpointPrefix.Length..] : null;
+}
+
 /// <summary>A model the playground can load: a preset, a run's checkpoint, or an imported checkpoint folder.</summary>
 /// <param name="Id">what to pass back when asking ("preset:tiny", "checkpoint:/path")</param>
-public sealed record ModelChoice(string Id, string Name, string Source, long Parameters);
+public sealed record ModelChoice(string Id, string Name, string Source, long Parameters)
+{
+    /// <summary>The checkpoint folder (shown on hover); null for presets.</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>For a checkpoint a run wrote: which run and step. Lists sort by run, then by this step as a number.</summary>
+    public RunCheckpointOrigin? Run { get; init; }
+
+    /// <summary>True for the checkpoint its run keeps as the best by its validation metric.</summary>
+    public bool IsBest { get; init; }
+}
+
+/// <summary>The run and step a checkpoint comes from.</summary>
+/// <param name="RunId">the run's id (it starts with the time the run was created, so ids sort by age)</param>
+public sealed record RunCheckpointOrigin(string RunId, string RunName, int Step);
 
 /// <summary>Decoding settings as the playground form holds them.</summary>
 public sealed record DecodingSettings
@@ -23,7 +48,11 @@ public sealed record PlaygroundAnswer(string Answer, int Tokens, double MsToFirs
 
 /// <summary>One question asked in the playground, kept in the history.</summary>
 public sealed record PlaygroundEntry(string Id, DateTimeOffset Time, string UploadId, string ThumbnailDataUrl, string ModelId, string Question,
-    string Answer, string? ExpectedAnswer, double? Anls);
+    string Answer, string? ExpectedAnswer, double? Anls)
+{
+    /// <summary>The model's name when the question was asked ("tiny · step 400"); null in entries stored before names were kept.</summary>
+    public string? ModelName { get; init; }
+}
 
 /// <summary>Why an upload or a question was refused, in words for the user.</summary>
 /// <param name="code">"invalid" (bad input), "too_large" (bytes or pixels over the limits) or "unsupported" (not an accepted image type)</param>
@@ -73,6 +102,6 @@ public interface IModelRegistry
     /// <summary>Builds a checkpoint from Hugging Face vision and language folders into the data folder, and registers it.</summary>
     Task<ModelChoice> ImportBackbonesAsync(string visionDirectory, string languageDirectory, string name, CancellationToken cancellationToken);
 
-    /// <summary>The configuration of a model as JSON, for display.</summary>
+    /// <summary>The configuration of a model as JSON, for display; throws <see cref="PlaygroundException"/> when its checkpoint is gone.</summary>
     string ConfigurationJson(string modelId);
 }

@@ -103,6 +103,7 @@ def resolve_config(args: argparse.Namespace, shards: ShardSet, resume_run: str |
     if args.init:
         try:
             config.model, _ = VlmConfig.load(args.init)
+            config.init = os.path.abspath(args.init)
         except (FileNotFoundError, ValueError) as e:
             raise UsageError(f"--init {args.init}: {e}") from e
     if config.model is None:

@@ -9,10 +9,13 @@ namespace NanoVlm.Engine.Evaluation;
 public abstract record EvaluationItem(long Row);
 
 /// <summary>
-/// One turn of an answered, single-image sample, with its decoded image. The image belongs to the enumeration:
-/// it stays valid until the enumerator moves past the sample's last turn (or is disposed), so use it before moving on.
+/// One question to answer and score: the page, the question, the answers accepted for it and its DocVQA question types.
+/// The image belongs to the enumeration that yields it: it stays valid until the enumerator moves on (past the
+/// sample's last turn) or is disposed, so use it before moving on.
 /// </summary>
-public sealed record EvaluationQuestion(long Row, DocVqaSample Sample, DocVqaTurn Turn, Image<Rgb24> Image) : EvaluationItem(Row);
+/// <param name="SampleId">the data set's question or sample id</param>
+public sealed record EvaluationQuestion(long Row, string SampleId, string Question, IReadOnlyList<string> Answers,
+    IReadOnlyList<string> QuestionTypes, Image<Rgb24> Image) : EvaluationItem(Row);
 
 /// <summary>Why a row cannot be scored.</summary>
 public enum EvaluationSkipKind
@@ -34,7 +37,7 @@ public sealed record EvaluationSkip(long Row, string Reason, int Questions, Eval
 /// The questions of a DocVQA source in the order an evaluation answers them: every turn of every answered sample with
 /// one image, each turn on its own. Unanswered samples (test splits), samples with several images and images that
 /// cannot be decoded are yielded as <see cref="EvaluationSkip"/>s, never fatal. Shared by
-/// <see cref="DocVqaEvaluator"/> (one call answers everything) and callers that answer question by question.
+/// the playground's batch evaluation and the <c>eval</c> verb, both through <see cref="DocVqaEvaluator"/>.
 /// </summary>
 public static class DocVqaEvaluationItems
 {
@@ -86,7 +89,7 @@ public static class DocVqaEvaluationItems
             {
                 foreach (var turn in sample.Turns)
                 {
-                    yield return new EvaluationQuestion(row.Row, sample, turn, image);
+                    yield return new EvaluationQuestion(row.Row, sample.Id, turn.Question, turn.Answers, sample.QuestionTypes, image);
                 }
             }
         }

@@ -49,10 +49,11 @@ internal static class FineTuneBench
                     cancellationToken.ThrowIfCancellationRequested();
                     var work = new FineTuneWork(preset, precision, batch, steps,
                         arguments.GetInt("max-length", 16, 65536) ?? defaultLength, arguments.GetInt("max-img-size", 16, 8192) ?? defaultImage, threads);
+                    var loadBefore = MachineFigures.LoadAverage().OneMinute;
                     var figures = await RunChildAsync(work, console, cancellationToken);
                     if (figures is null) continue;
                     rows.Add(figures);
-                    await console.Out.WriteLineAsync(Row(figures));
+                    await console.Out.WriteLineAsync(Row(figures) + string.Create(Invariant, $" {loadBefore,5:0.0}→{MachineFigures.LoadAverage().OneMinute:0.0}"));
                 }
             }
         }
@@ -102,7 +103,7 @@ internal static class FineTuneBench
     }
 
     private static readonly string Header =
-        $"{"preset",-13} {"prec",-5} {"batch",5} {"len",5} {"img px",6} {"views",5} {"tok/step",8} {"s/step",8} {"tokens/s",9} {"peak MiB",9} {"measured MiB",12} {"estimate MiB",12} {"meas/est",8}";
+        $"{"preset",-13} {"prec",-5} {"batch",5} {"len",5} {"img px",6} {"views",5} {"tok/step",8} {"s/step",8} {"tokens/s",9} {"peak MiB",9} {"measured MiB",12} {"estimate MiB",12} {"meas/est",8} {"load (1 min) before→after",26}";
 
     private static string Row(FineTuneFigures r) => string.Create(Invariant,
         $"{r.Preset,-13} {r.Precision,-5} {r.BatchSize,5} {r.MaxLength,5} {r.MaxImageSize,6} {r.ViewsPerSample,5:0.#} {r.TokensPerStep,8:0} {r.SecondsPerStep,8:0.00} {r.TokensPerSecond,9:0.0} {r.PeakMib,9:0} {r.MeasuredMib,12:0} {r.EstimatedMib,12:0} {r.MeasuredOverEstimated,8:0.00}");

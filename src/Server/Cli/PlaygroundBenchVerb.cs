@@ -5,6 +5,7 @@ using NanoVlm.Client.Services;
 using NanoVlm.Engine.Benchmarks;
 using NanoVlm.Engine.Data.Synthetic;
 using NanoVlm.Engine.Model;
+using NanoVlm.Server.Benchmarks;
 using NanoVlm.Server.Hosting;
 using NanoVlm.Server.Inference;
 
@@ -15,7 +16,8 @@ namespace NanoVlm.Server.Cli;
 /// through its own services (the playground on the inference worker, the run launcher on the training thread), measures
 /// (1) time to first token and decode speed of playground answers on a one-page document, per model preset, alone;
 /// (2) a training run's tokens/s alone, while the playground answers continuously, and alone again;
-/// (3) the answers' figures during that training. Prints a table; measured, never asserted.
+/// (3) the answers' figures during that training. With --api it measures instead the time to first token of POST /api/ask
+/// over loopback, as a client sees it. Prints a table; measured, never asserted.
 /// </summary>
 public sealed class PlaygroundBenchVerb : IVerb
 {
@@ -34,6 +36,7 @@ public sealed class PlaygroundBenchVerb : IVerb
         new("window", "SECONDS", "length of each training-alone window (default 20)"),
         new("warmup-steps", "N", "training steps before measuring (default 5)"),
         new("json", "FILE", "also write the figures as JSON"),
+        new("api", null, "instead: time to first token of POST /api/ask over HTTP, as a client sees it (history kept, then not); no training run"),
     ];
 
     public async Task<int> RunAsync(VerbArguments arguments, VerbConsole console, CancellationToken cancellationToken)
@@ -59,6 +62,12 @@ public sealed class PlaygroundBenchVerb : IVerb
             await using var app = ServerHost.Build([
                 $"--Storage:DataDir={dataDir}", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. arguments.ConfigurationOverrides]);
             await app.StartAsync(cancellationToken);
+            if (arguments.Has("api"))
+            {
+                await MeasureApiAsync(app, presets, asks, maxNewTokens, console, arguments.GetString("json"), cancellationToken);
+                await app.StopAsync(CancellationToken.None);
+                return CommandLine.Success;
+            }
             var bench = new Session(app.Services, console, maxNewTokens);
             var report = await bench.RunAsync(presets, asks, trainPreset, window, warmupSteps, cancellationToken);
             await report.PrintAsync(console.Out);
@@ -77,6 +86,38 @@ public sealed class PlaygroundBenchVerb : IVerb
         }
         return CommandLine.Success;
     }
+
+    /// <summary>POST /api/ask with the benchmark's page, streamed, per preset: with the history kept (the default) and without.</summary>
+    private static async Task MeasureApiAsync(WebApplication app, string[] presets, int asks, int maxNewTokens, VerbConsole console, string? jsonPath,
+        CancellationToken cancellationToken)
+    {
+        var address = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+        var page = BenchDocument().EncodePng();
+        var figures = new List<AskApiLatency.Figures>();
+        foreach (var preset in presets)
+        {
+            foreach (var keepHistory in new[] { true, false })
+            {
+                await console.Error.WriteLineAsync($"POST /api/ask: {preset}, history {(keepHistory ? "kept" : "not kept")} (two warm-up answers first)");
+                figures.Add(await AskApiLatency.MeasureAsync(address, page, ModelCatalog.PresetPrefix + preset, keepHistory, asks, warmups: 2, maxNewTokens, cancellationToken));
+            }
+        }
+        await console.Out.WriteLineAsync($"POST /api/ask, streamed, {page.Length / 1024} KiB PNG (synthetic hard page, 768×1024), greedy, {maxNewTokens} new tokens, medians");
+        await console.Out.WriteLineAsync($"{"preset",-8} {"history",-8} {"answers",7} {"client TTFT ms",14} {"server TTFT ms",14} {"before model ms",15} {"client total ms",15} {"tokens",6}");
+        foreach (var f in figures)
+        {
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{f.Model[ModelCatalog.PresetPrefix.Length..],-8} {(f.KeepHistory ? "kept" : "not kept"),-8} {f.Answers,7} {f.MedianClientMsToFirstToken,14:0} {f.MedianServerMsToFirstToken,14:0} {f.MedianMsBeforeAnswering,15:0} {f.MedianClientMsTotal,15:0} {f.MedianTokens,6:0}"));
+        }
+        if (jsonPath is not null)
+        {
+            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(figures, Json), cancellationToken);
+        }
+    }
+
+    /// <summary>A dense one-page document like a scanned DocVQA page (768×1024, small print).</summary>
+    private static SyntheticDocument BenchDocument() => new SyntheticDocVqaGenerator(SyntheticDifficulty.Hard, seed: 11).Generate(SyntheticSplit.Val, 0);
 
     /// <summary>Figures of a set of answers: medians over the answers.</summary>
     public sealed record AnswerFigures(string Preset, string Phase, int Answers, int ImageTokens, double MedianTokens, double MedianMsToFirstToken,
@@ -131,9 +172,8 @@ public sealed class PlaygroundBenchVerb : IVerb
         public async Task<BenchReport> RunAsync(string[] presets, int asks, string trainPreset, TimeSpan window, int warmupSteps,
             CancellationToken cancellationToken)
         {
-            // A dense one-page document like a scanned DocVQA page (768×1024, small print).
             var loadBefore = LoadAverage();
-            var document = new SyntheticDocVqaGenerator(SyntheticDifficulty.Hard, seed: 11).Generate(SyntheticSplit.Val, 0);
+            var document = BenchDocument();
             var upload = await _playground.UploadAsync(document.EncodePng(), ModelCatalog.PresetPrefix + presets[0], cancellationToken);
             var description = $"synthetic hard {document.Kind.ToString().ToLowerInvariant()} page, {upload.Width}×{upload.Height} px";
 

@@ -3,13 +3,15 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using NanoVlm.Client.Services;
 using NanoVlm.Server.Inference;
+using NanoVlm.Server.Playground;
 
 namespace NanoVlm.Server.Endpoints;
 
 /// <summary>
-/// POST /api/ask (multipart: image, question, model, decoding options): the answer as JSON, or with
+/// POST /api/ask (multipart: image, question, model, decoding options, history): the answer as JSON, or with
 /// Accept: text/event-stream each token as a server-sent event and a final "done" event. Bad uploads are
-/// 400/413/415 problem details saying why.
+/// 400/413/415 problem details saying why. The image is decoded once and answered; it is stored (after the answer)
+/// only when the question is kept in the playground's history (<c>history</c>, true unless "false").
 /// </summary>
 public static class AskEndpoint
 {
@@ -28,7 +30,7 @@ public static class AskEndpoint
         return endpoints;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, IPlayground playground, CancellationToken cancellationToken)
+    private static async Task<IResult> HandleAsync(HttpContext context, PlaygroundService playground, CancellationToken cancellationToken)
     {
         if (!context.Request.HasFormContentType)
         {
@@ -67,9 +69,11 @@ public static class AskEndpoint
         var model = ModelIdOf(form["model"].ToString(), playground);
         if (model is null) return Problem(StatusCodes.Status400BadRequest, $"Unknown model '{form["model"]}'. Known: {string.Join(", ", playground.Models().Select(m => m.Id))}.");
         DecodingSettings settings;
+        bool keepHistory;
         try
         {
             settings = ParseSettings(form);
+            keepHistory = ParseHistory(form);
         }
         catch (FormatException e)
         {
@@ -84,15 +88,15 @@ public static class AskEndpoint
         }
         try
         {
-            var preview = await playground.UploadAsync(bytes, model, cancellationToken);
+            var expected = form["expected"].ToString();
             var streaming = context.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
             if (!streaming)
             {
-                var answer = await playground.AskAsync(preview.UploadId, question, model, settings, form["expected"].ToString(), _ => { }, cancellationToken);
+                var answer = await playground.AskImageAsync(bytes, question, model, settings, expected, keepHistory, _ => { }, cancellationToken);
                 return Results.Json(ToResponse(answer), Json);
             }
-            await StreamAsync(context, playground, preview.UploadId, question, model, settings, form["expected"].ToString(), cancellationToken);
-            return Results.Empty;
+            return await StreamAsync(context, onText => playground.AskImageAsync(bytes, question, model, settings, expected, keepHistory, onText, cancellationToken),
+                cancellationToken);
         }
         catch (PlaygroundException e)
         {
@@ -105,22 +109,48 @@ public static class AskEndpoint
         }
     }
 
-    private static async Task StreamAsync(HttpContext context, IPlayground playground, string uploadId, string question, string model,
-        DecodingSettings settings, string expected, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams the answer's pieces as token events and ends with a done event. The stream starts with the first piece,
+    /// so a question refused before answering (a deleted model, a bad image) is still a problem-details response.
+    /// </summary>
+    private static async Task<IResult> StreamAsync(HttpContext context, Func<Action<string>, Task<PlaygroundAnswer>> ask, CancellationToken cancellationToken)
     {
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
         var pieces = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        var answering = playground.AskAsync(uploadId, question, model, settings, expected, piece => pieces.Writer.TryWrite(piece), cancellationToken);
+        var answering = ask(piece => pieces.Writer.TryWrite(piece));
         _ = answering.ContinueWith(_ => pieces.Writer.TryComplete(), TaskScheduler.Default);
+        var started = false;
         await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken))
         {
+            if (!started)
+            {
+                StartStream(context);
+                started = true;
+            }
             await context.Response.WriteAsync($"event: token\ndata: {JsonSerializer.Serialize(new { token = piece }, Json)}\n\n", cancellationToken);
             await context.Response.Body.FlushAsync(cancellationToken);
         }
-        var answer = await answering;
+        var answer = await answering; // a refusal throws here, before anything was written
+        if (!started)
+        {
+            StartStream(context);
+        }
         await context.Response.WriteAsync($"event: done\ndata: {JsonSerializer.Serialize(ToResponse(answer), Json)}\n\n", cancellationToken);
+        return Results.Empty;
     }
+
+    private static void StartStream(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+    }
+
+    /// <summary>Whether the question goes into the playground's history: yes unless <c>history=false</c>.</summary>
+    private static bool ParseHistory(IFormCollection form) => form["history"].ToString().Trim().ToLowerInvariant() switch
+    {
+        "" or "true" or "1" => true,
+        "false" or "0" => false,
+        var other => throw new FormatException($"'history' is '{other}'; use true (keep the question in the playground's history, the default) or false."),
+    };
 
     /// <summary>Questions and expected answers are a sentence or two; model ids are at most a checkpoint path.</summary>
     private static string? TextTooLong(IFormCollection form)
@@ -133,8 +163,10 @@ public static class AskEndpoint
         return null;
     }
 
-    private static string? ModelIdOf(string model, IPlayground playground)
+    private static string? ModelIdOf(string model, PlaygroundService playground)
     {
+        // A checkpoint id goes on as given: the catalog says whether it is unknown or was deleted.
+        if (model.StartsWith(ModelIds.CheckpointPrefix, StringComparison.Ordinal)) return model;
         var models = playground.Models();
         if (string.IsNullOrWhiteSpace(model)) return models.FirstOrDefault(m => m.Id.StartsWith(ModelCatalog.PresetPrefix, StringComparison.Ordinal))?.Id;
         return models.FirstOrDefault(m => m.Id == model || m.Id == ModelCatalog.PresetPrefix + model)?.Id;

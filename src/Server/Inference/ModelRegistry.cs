@@ -26,6 +26,7 @@ public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase databa
         {
             throw new PlaygroundException($"'{directory}' is not a nanoVLM checkpoint: it needs config.json and model.safetensors.");
         }
+        RefuseDuplicate(directory, folder, name);
         ModelChoice choice;
         try
         {
@@ -66,7 +67,18 @@ public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase databa
         return choice;
     }
 
-    public string ConfigurationJson(string modelId) => VlmConfigFile.ToJson(catalog.ConfigOf(modelId));
+    public string ConfigurationJson(string modelId)
+    {
+        try
+        {
+            return VlmConfigFile.ToJson(catalog.ConfigOf(modelId));
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidVlmConfigException)
+        {
+            // Deleted by checkpoint retention, say, since the page listed it.
+            throw new PlaygroundException(e.Message);
+        }
+    }
 
     /// <summary>Offers the remembered models again after a restart; folders that vanished are skipped.</summary>
     public void RestoreRegistered()
@@ -81,6 +93,22 @@ public sealed class ModelRegistry(ModelCatalog catalog, DashboardDatabase databa
             {
                 // The folder moved or broke since, or Storage:ModelRoots no longer covers it; the Models page no longer lists it.
             }
+        }
+    }
+
+    /// <summary>
+    /// A folder is registered once: registering it again would silently rename it. A run's checkpoint is listed already,
+    /// and registering it only makes sense to give it a name of one's own.
+    /// </summary>
+    private void RefuseDuplicate(string requested, string folder, string? name)
+    {
+        if (catalog.RegisteredByUser(folder) is { } registered)
+        {
+            throw new PlaygroundException($"'{requested}' is already registered as '{registered.Name}'; it is in the list of models.");
+        }
+        if (string.IsNullOrWhiteSpace(name) && catalog.Find(ModelCatalog.CheckpointPrefix + folder) is { } listed)
+        {
+            throw new PlaygroundException($"'{requested}' is already in the list as '{listed.Name}'. Give it a name to list it under a name of your own.");
         }
     }
 

@@ -10,6 +10,10 @@ public sealed class BatchEvaluationDocument
     public string? DataPath { get; set; }
     public string Format { get; set; } = "";
     public string ModelId { get; set; } = "";
+
+    /// <summary>The model's name when the evaluation started; null in evaluations stored before it was kept.</summary>
+    public string? ModelName { get; set; }
+
     public int MaxNewTokens { get; set; }
     public int? Limit { get; set; }
     public BatchEvaluationStatus Status { get; set; }
@@ -24,7 +28,10 @@ public sealed class BatchEvaluationDocument
     public string? Error { get; set; }
 
     public BatchEvaluationSummary ToSummary() => new(Id, Data, DataPath, Format, ModelId, MaxNewTokens, Status, Utc(Started), Finished is { } finished ? Utc(finished) : null,
-        Done, Total, Skipped, Anls, [.. ByQuestionType.Select(t => new QuestionTypeScore(t.Type, t.Questions, t.Anls))], [.. SkipReasons], Error);
+        Done, Total, Skipped, Anls, [.. ByQuestionType.Select(t => new QuestionTypeScore(t.Type, t.Questions, t.Anls))], [.. SkipReasons], Error)
+    {
+        ModelName = ModelName,
+    };
 
     private static DateTimeOffset Utc(DateTime time) => new(time.ToUniversalTime(), TimeSpan.Zero);
 }

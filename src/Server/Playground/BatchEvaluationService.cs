@@ -103,6 +103,7 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
             DataPath = reader?.Path ?? dataPath,
             Format = reader?.Format.ToName() ?? DocVqaFormat.DocVqaJson.ToName(),
             ModelId = modelId,
+            ModelName = _catalog.Find(modelId)?.Name,
             MaxNewTokens = request.MaxNewTokens,
             Limit = request.Limit,
             Status = BatchEvaluationStatus.Preparing,
@@ -198,65 +199,66 @@ public sealed partial class BatchEvaluationService : IBatchEvaluations, IDisposa
     /// <param name="answerable">the questions counted up front; images that turn out undecodable lower it</param>
     private async Task AnswerAllAsync(BatchEvaluationDocument document, IDocVqaReader reader, int answerable, CancellationToken cancellationToken)
     {
-        var report = new AnlsReport();
-        var options = new AskOptions { MaxNewTokens = document.MaxNewTokens, Greedy = true };
+        var options = DocVqaEvaluator.AnswerOptions(document.MaxNewTokens);
         var decoder = _playground.Decoder;
         var modelId = document.ModelId;
-        (long Row, string DataUrl) thumbnail = (-1, "");
-        foreach (var item in DocVqaEvaluationItems.Read(reader, decoder, cancellationToken))
+        // One question per queue item: single playground questions interleave with the evaluation.
+        var result = await DocVqaEvaluator.RunAsync(DocVqaEvaluationItems.Read(reader, decoder, cancellationToken),
+            (question, cancellation) => new ValueTask<AskResult>(_worker.RunAsync(cache => new VqaAnswerer(cache.Get(modelId), decoder)
+                .Ask(question.Image, question.Question, options, cancellationToken: cancellation), cancellation)),
+            document.Limit, new Recorder(this, document, answerable), cancellationToken);
+        if (result.Stopped)
         {
-            if (document.Limit is { } limit && document.Done >= limit)
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    /// <summary>Stores and publishes each answered question and each skipped row as the evaluator reports them.</summary>
+    private sealed class Recorder(BatchEvaluationService service, BatchEvaluationDocument document, int answerable) : IEvaluationObserver
+    {
+        private (long Row, string DataUrl) _thumbnail = (-1, "");
+
+        public void Skipped(EvaluationSkip skip)
+        {
+            // A row the reader could not use counts as one question (it is one in DocVQA JSON, JSONL and lmms parquet).
+            document.Skipped += Math.Max(1, skip.Questions);
+            if (skip.Kind == EvaluationSkipKind.ImageFailed)
             {
-                break;
+                answerable -= skip.Questions;
+                document.Total = TotalOf(document.Limit, answerable);
             }
-            if (item is EvaluationSkip skip)
+            if (document.SkipReasons.Count < MaxSkipReasons)
             {
-                // A row the reader could not use counts as one question (it is one in DocVQA JSON, JSONL and lmms parquet).
-                document.Skipped += Math.Max(1, skip.Questions);
-                if (skip.Kind == EvaluationSkipKind.ImageFailed)
-                {
-                    answerable -= skip.Questions;
-                    document.Total = TotalOf(document.Limit, answerable);
-                }
-                if (document.SkipReasons.Count < MaxSkipReasons)
-                {
-                    document.SkipReasons.Add($"row {skip.Row}: {skip.Reason}");
-                }
-                Save(document, null);
-                continue;
+                document.SkipReasons.Add($"row {skip.Row}: {skip.Reason}");
             }
-            var question = (EvaluationQuestion)item;
-            if (thumbnail.Row != question.Row)
+            service.Save(document, null);
+        }
+
+        public void Answered(EvaluationQuestion question, AskResult answer, double score, AnlsReport report)
+        {
+            if (_thumbnail.Row != question.Row)
             {
-                thumbnail = (question.Row, PreviewImages.DataUrl(question.Image, ThumbnailSide));
+                _thumbnail = (question.Row, PreviewImages.DataUrl(question.Image, ThumbnailSide));
             }
-            // One question per queue item: single playground questions interleave with the evaluation.
-            var answer = await _worker.RunAsync(cache => new VqaAnswerer(cache.Get(modelId), decoder)
-                .Ask(question.Image, question.Turn.Question, options, cancellationToken: cancellationToken), cancellationToken);
-            if (answer.Stopped)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-            var score = report.Add(answer.Answer, question.Turn.Answers, question.Sample.QuestionTypes);
             var result = new BatchQuestionDocument
             {
                 Id = $"{document.Id}/{document.Done}",
                 EvaluationId = document.Id,
                 Index = document.Done,
-                SampleId = question.Sample.Id,
-                Question = question.Turn.Question,
+                SampleId = question.SampleId,
+                Question = question.Question,
                 Answer = answer.Answer,
-                ExpectedAnswers = [.. question.Turn.Answers],
-                QuestionTypes = [.. question.Sample.QuestionTypes],
+                ExpectedAnswers = [.. question.Answers],
+                QuestionTypes = [.. question.QuestionTypes],
                 Anls = score,
                 MsTotal = answer.MsTotal,
-                ThumbnailDataUrl = thumbnail.DataUrl,
+                ThumbnailDataUrl = _thumbnail.DataUrl,
             };
-            _database.BatchQuestions.Insert(result);
+            service._database.BatchQuestions.Insert(result);
             document.Done++;
             document.Anls = report.Overall;
             document.ByQuestionType = [.. report.ByQuestionType().Select(g => new QuestionTypeScoreDocument { Type = g.Name, Questions = g.Questions, Anls = g.Anls })];
-            Save(document, result);
+            service.Save(document, result);
         }
     }
 

@@ -10,6 +10,9 @@ public sealed class PlaygroundDocument
     public string UploadId { get; set; } = "";
     public string ThumbnailDataUrl { get; set; } = "";
     public string ModelId { get; set; } = "";
+
+    /// <summary>The model's name when asked ("tiny · step 400"); null in entries written before it was kept.</summary>
+    public string? ModelName { get; set; }
     public string Question { get; set; } = "";
     public string Answer { get; set; } = "";
     public string? ExpectedAnswer { get; set; }
@@ -17,5 +20,5 @@ public sealed class PlaygroundDocument
 
     // Files written before the database kept empty strings (LiteDB's default mapper stored them as null) read back null.
     public PlaygroundEntry ToEntry() => new(Id, new DateTimeOffset(Time.ToUniversalTime(), TimeSpan.Zero), UploadId ?? "", ThumbnailDataUrl ?? "",
-        ModelId ?? "", Question ?? "", Answer ?? "", ExpectedAnswer, Anls);
+        ModelId ?? "", Question ?? "", Answer ?? "", ExpectedAnswer, Anls) { ModelName = ModelName };
 }

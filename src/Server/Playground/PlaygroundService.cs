@@ -67,19 +67,47 @@ public sealed class PlaygroundService(
             ImageTokenString.PlaceholderCount(rows, columns, config.MpImageTokenLength), PreviewImages.DataUrl(image, 640));
     }
 
+    /// <summary>The playground page's question about an upload it stored and previewed before; kept in the history.</summary>
     public async Task<PlaygroundAnswer> AskAsync(string uploadId, string question, string modelId, DecodingSettings settings,
         string? expectedAnswer, Action<string> onText, CancellationToken cancellationToken)
+    {
+        var (modelName, askOptions) = CheckQuestion(question, modelId, settings);
+        RequireUpload(uploadId);
+        using var image = Decode(uploads.Read(uploadId));
+        var answer = await AnswerAsync(image, question, modelId, modelName, askOptions, expectedAnswer, onText, cancellationToken);
+        Remember(uploadId, image, modelId, modelName, question, answer.Answer, expectedAnswer, answer.Anls);
+        return answer;
+    }
+
+    /// <summary>
+    /// The HTTP API's question (<c>POST /api/ask</c>): one request with the image, so no preview and no round trip through
+    /// the uploads folder. The bytes are decoded once and answered; only with <paramref name="keepHistory"/> are they
+    /// stored, after the answer, for the history to show and ask again.
+    /// </summary>
+    public async Task<PlaygroundAnswer> AskImageAsync(byte[] bytes, string question, string modelId, DecodingSettings settings,
+        string? expectedAnswer, bool keepHistory, Action<string> onText, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var (modelName, askOptions) = CheckQuestion(question, modelId, settings);
+        using var image = Decode(bytes);
+        var answer = await AnswerAsync(image, question, modelId, modelName, askOptions, expectedAnswer, onText, cancellationToken);
+        if (keepHistory)
+        {
+            var uploadId = uploads.Save(bytes, Decoder.DetectMimeType(bytes)!);
+            Remember(uploadId, image, modelId, modelName, question, answer.Answer, expectedAnswer, answer.Anls);
+        }
+        return answer;
+    }
+
+    /// <summary>Refuses an empty question, an unknown or deleted model and bad decoding settings; returns the model's name and the options.</summary>
+    private (string ModelName, AskOptions Options) CheckQuestion(string question, string modelId, DecodingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (string.IsNullOrWhiteSpace(question))
         {
             throw new PlaygroundException("Type a question first.");
         }
-        RequireUpload(uploadId);
-        if (!catalog.Contains(modelId))
-        {
-            throw new PlaygroundException($"Unknown model '{modelId}'. Pick one from the list.");
-        }
+        var modelName = RequireModel(modelId).Name;
         var askOptions = new AskOptions
         {
             MaxNewTokens = settings.MaxNewTokens,
@@ -94,16 +122,22 @@ public sealed class PlaygroundService(
         {
             throw new PlaygroundException(string.Join(" ", problems));
         }
-        var bytes = uploads.Read(uploadId);
-        using var image = Decode(bytes);
-        var result = await worker.RunAsync(cache =>
-        {
-            var model = cache.Get(modelId);
-            return new VqaAnswerer(model, Decoder).Ask(image, question, askOptions, onText, cancellationToken);
-        }, cancellationToken);
+        return (modelName, askOptions);
+    }
 
+    /// <summary>Answers on the inference thread, streaming text, and scores the answer when an expected one is given.</summary>
+    private async Task<PlaygroundAnswer> AnswerAsync(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image,
+        string question, string modelId, string modelName, AskOptions askOptions, string? expectedAnswer, Action<string> onText, CancellationToken cancellationToken)
+    {
+        var result = await worker.RunAsync(cache =>
+            new VqaAnswerer(LoadModel(cache, modelId, modelName), Decoder).Ask(image, question, askOptions, onText, cancellationToken), cancellationToken);
         double? anls = string.IsNullOrWhiteSpace(expectedAnswer) ? null : Anls.Score(result.Answer, [expectedAnswer]);
-        var answer = new PlaygroundAnswer(result.Answer, result.Tokens, result.MsToFirstToken, result.MsTotal, result.Stopped, anls);
+        return new PlaygroundAnswer(result.Answer, result.Tokens, result.MsToFirstToken, result.MsTotal, result.Stopped, anls);
+    }
+
+    /// <summary>Adds the question to the history, with a thumbnail of its page.</summary>
+    private void Remember(string uploadId, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image, string modelId, string modelName,
+        string question, string answer, string? expectedAnswer, double? anls) =>
         database.Playground.Insert(new PlaygroundDocument
         {
             Id = Guid.NewGuid().ToString("N"),
@@ -111,13 +145,12 @@ public sealed class PlaygroundService(
             UploadId = uploadId,
             ThumbnailDataUrl = PreviewImages.DataUrl(image, 96),
             ModelId = modelId,
+            ModelName = modelName,
             Question = question,
-            Answer = result.Answer,
+            Answer = answer,
             ExpectedAnswer = string.IsNullOrWhiteSpace(expectedAnswer) ? null : expectedAnswer,
-            Anls = answer.Anls,
+            Anls = anls,
         });
-        return answer;
-    }
 
     public IReadOnlyList<PlaygroundEntry> History() =>
         [.. database.Playground.FindAll().OrderByDescending(d => d.Time).Select(d => d.ToEntry())];
@@ -148,6 +181,32 @@ public sealed class PlaygroundService(
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
             throw new PlaygroundException(e.Message);
+        }
+    }
+
+    /// <summary>The listed model, or a <see cref="PlaygroundException"/> saying it is unknown or that its checkpoint is gone.</summary>
+    private ModelChoice RequireModel(string modelId)
+    {
+        ConfigOf(modelId);
+        return catalog.Find(modelId) ?? throw new PlaygroundException($"Unknown model '{modelId}'. Pick one from the list.");
+    }
+
+    /// <summary>On the inference thread: the model from the cache, loading it first if needed; a load that fails says why.</summary>
+    private static Engine.Inference.LoadedVlm LoadModel(ModelCache cache, string modelId, string modelName)
+    {
+        try
+        {
+            return cache.Get(modelId);
+        }
+        catch (ArgumentException e)
+        {
+            // The catalog's own words: an unknown model, or a checkpoint deleted since it was picked.
+            throw new PlaygroundException(e.Message);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException
+            or Engine.Model.InvalidVlmConfigException or Engine.Checkpoints.CheckpointMismatchException)
+        {
+            throw new PlaygroundException($"'{modelName}' cannot be loaded: {e.Message}");
         }
     }
 

@@ -38,7 +38,7 @@ public sealed partial class RunCheckpointsRegistrar(RunStore store, ModelCatalog
             {
                 try
                 {
-                    catalog.RegisterCheckpoint(checkpoint.Path, $"{run.Name} · step {checkpoint.Step}", $"run {run.Id}");
+                    catalog.RegisterRunCheckpoint(checkpoint.Path, run.Id, run.Name, checkpoint.Step);
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or Engine.Model.InvalidVlmConfigException)
                 {

@@ -210,7 +210,7 @@ public sealed partial class TrainingRunService(
                     return;
                 case CheckpointEvent checkpoint:
                     var run = service.Store.GetRun(runId);
-                    service.Catalog.RegisterCheckpoint(checkpoint.Path, $"{run?.Name ?? runId} · step {checkpoint.Step}", $"run {runId}");
+                    service.Catalog.RegisterRunCheckpoint(checkpoint.Path, runId, run?.Name ?? runId, checkpoint.Step);
                     break;
                 case StateChangedEvent state:
                     service.Publish(service.Store.Update(runId, r =>

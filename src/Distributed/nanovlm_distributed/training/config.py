@@ -43,6 +43,7 @@ class LossScaleConfig:
 @dataclass
 class TrainingConfig:
     model_preset: str = "tiny"
+    init: str | None = None  # the model folder the run's weights came from (None: from scratch or its preset)
     model: VlmConfig | None = None
     lm_init_std: float = 0.02
     data: str = "synthetic:easy"
