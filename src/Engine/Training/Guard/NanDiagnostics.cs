@@ -232,9 +232,10 @@ public static class NanDiagnostics
     }
 
     /// <summary>
-    /// The leaf modules that overflowed because of fp16's range alone: non-finite output in the run's precision, while in
-    /// float32 the same call is finite and its input or output exceeds 65504. Modules that merely passed on a NaN from
-    /// upstream are left out (their float32 values are small), and so are modules already pinned.
+    /// The half-computed modules (linear layers, convolutions, the head) that overflowed because of fp16's range alone:
+    /// non-finite output in the run's precision, while in float32 the same call is finite and its input (cast down to
+    /// fp16 on the way in) or its output exceeds 65504. Modules that merely passed on a NaN from upstream are left out
+    /// (their float32 values are small), and so are norms (float32 under autocast already) and modules already pinned.
     /// </summary>
     private static List<string> PinCandidates(ProbeResult inRun, ProbeResult inFloat32, ModulePins pins, PinnableModules pinnable)
     {
@@ -242,7 +243,7 @@ public static class NanDiagnostics
         for (var i = 0; i < inRun.Calls.Count; i++)
         {
             var call = inRun.Calls[i];
-            if (call.OutputFinite || !pinnable.IsLeaf(call.Module) || pins.Covers(call.Module) || candidates.Contains(call.Module)) continue;
+            if (call.OutputFinite || !pinnable.ComputesInHalf(call.Module) || pins.Covers(call.Module) || candidates.Contains(call.Module)) continue;
             if (inFloat32.Twin(inRun, i) is not { } twin || !twin.Call.OutputFinite) continue;
             if (twin.Call.InputMaxAbs > Fp16Emulation.Fp16Max || twin.Call.OutputMaxAbs > Fp16Emulation.Fp16Max) candidates.Add(call.Module);
         }
