@@ -34,6 +34,7 @@ public sealed class BenchVerb : IVerb
         new("finetune-steps", "N", "steps per fine-tuning configuration, the first untimed (default 3)"),
         new("max-length", "L", "max_length of the fine-tuning section (default: the preset's; nanoVLM-460M 256)"),
         new("max-img-size", "PX", "max_img_size of the fine-tuning section (default: the preset's; nanoVLM-460M 512, one view a page)"),
+        new("pin", "PRESETS", "only the pinning section: the guarded step of these presets (e.g. fp16-overflow,small) in fp32, fp16, fp16 with one MLP down projection pinned to fp32, bf16 where fast, and fp32 without the flight recorder"),
         new("finetune-one", "SPEC", "one fine-tuning configuration in this process (what --finetune starts): PRESET,PRECISION,BATCH,STEPS,MAXLEN,MAXIMG"),
     ];
 
@@ -43,6 +44,7 @@ public sealed class BenchVerb : IVerb
         var threads = EngineThreads.Apply(arguments.GetInt("threads", 0, 1024) ?? 0);
         if (arguments.GetString("finetune-one") is { } one) return await FineTuneBench.RunOneAsync(one, console, threads);
         if (arguments.GetString("finetune") is { } presets) return await FineTuneBench.RunAsync(presets, arguments, console, threads, cancellationToken);
+        if (arguments.GetString("pin") is { } pinPresets) return await PinCostBench.RunAsync(pinPresets, arguments, console, threads);
         var machine = MachineFigures.Detect();
         var autoPrecision = new PrecisionPolicy(DeviceCapabilities.Detect(EngineDevice.Resolve("cpu"))).Resolve(PrecisionMode.Auto, ModelPresets.Small());
         var plan = BenchPlan.For(
