@@ -90,6 +90,32 @@ public sealed class RunPagesTests : IAsyncDisposable
     }
 
     [Fact]
+    public void APinIsListedOnThePageAnnotatedOnTheChartsAndTheNaNAlertShowsItsFlightRecorder()
+    {
+        _runs.Add(Run("r6"), Enumerable.Range(1, 30).Select(step => Sample(step, 2.0)));
+        var recorder = """
+            [{"step":10,"status":"applied","loss":2.5,"grad_norm":1.5,"loss_scale":65536,"precision":"fp16-emulated","modules":[{"module":"decoder.blocks.0.mlp.down_proj","max_abs":40450}],"sample_ids":["train-0-40","train-0-41"]},
+             {"step":11,"status":"failed","loss":"NaN","grad_norm":"NaN","loss_scale":65536,"precision":"fp16-emulated","modules":[{"module":"decoder.blocks.0.mlp.down_proj","max_abs":"Infinity"}],"sample_ids":["train-0-44","train-0-45"]}]
+            """;
+        _runs.Events.Add(new RunEventInfo("r6", 11, DateTimeOffset.UtcNow, "nan", RunEventSeverity.Alert, "Non-finite loss at step 11",
+            new Dictionary<string, string> { ["verdict"] = "precision overflow", [FlightRecordInfo.DetailsKey] = recorder }));
+        _runs.Events.Add(new RunEventInfo("r6", 10, DateTimeOffset.UtcNow, "pin", RunEventSeverity.Warning, "Pinned decoder.blocks.0.mlp.down_proj to float32",
+            new Dictionary<string, string> { ["pinned"] = "decoder.blocks.0.mlp.down_proj", ["added"] = "decoder.blocks.0.mlp.down_proj" }));
+
+        var page = _context.Render<RunDetails>(parameters => parameters.Add(p => p.RunId, "r6"));
+
+        Assert.Contains("decoder.blocks.0.mlp.down_proj", page.Find("[data-testid=pinned-modules]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("pin down_proj", page.Find("[data-title='Train loss']").InnerHtml, StringComparison.Ordinal);
+        var rows = page.FindAll("[data-testid=flight-recorder] tbody tr");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("failed", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("NaN", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("train-0-40", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"grad_norm\"", page.Find("[data-testid=alert-panel]").TextContent, StringComparison.Ordinal); // not shown as raw JSON
+        Assert.Single(page.FindAll("[data-testid=flight-recorder-chart] line"));
+    }
+
+    [Fact]
     public void HeadroomChartShowsRecordedMeasurementsAndThenLiveOnesWithTheWarningLine()
     {
         _runs.Add(Run("r3"), Enumerable.Range(1, 30).Select(step => Sample(step, 2.0)));

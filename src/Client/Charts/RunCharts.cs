@@ -113,14 +113,21 @@ public static class RunCharts
     internal static List<ChartAnnotation> Annotations(IReadOnlyList<RunEventInfo> events, IReadOnlyList<MetricSample> metrics, XAxisKind axis) =>
     [
         .. events
-            .Where(e => e.Kind is "precision_switch" or "rollback" or "resume")
+            .Where(e => e.Kind is "precision_switch" or "rollback" or "resume" or "pin")
             .Select(e => new ChartAnnotation(XAtStep(metrics, e.Step, axis), e.Kind switch
             {
                 "precision_switch" => e.Details.TryGetValue("to", out var to) ? $"→ {to}" : "precision switch",
                 "rollback" => "rollback",
+                "pin" => PinLabel(e),
                 _ => "resumed",
-            }, e.Kind == "rollback" ? "#d32f2f" : "#00897b")),
+            }, e.Kind switch { "rollback" => "#d32f2f", "pin" => "#6a1b9a", _ => "#00897b" })),
     ];
+
+    /// <summary>"pin down_proj" for a pin of decoder.blocks.0.mlp.down_proj (the last name part; the event log has the whole name).</summary>
+    private static string PinLabel(RunEventInfo pin) =>
+        pin.Details.TryGetValue("added", out var added)
+            ? "pin " + string.Join(", ", added.Split(", ").Select(m => m[(m.LastIndexOf('.') + 1)..]))
+            : "unpinned";
 
     private static List<ChartRange> SkippedRanges(IReadOnlyList<MetricSample> metrics, XAxisKind axis)
     {

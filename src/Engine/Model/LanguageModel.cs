@@ -9,8 +9,8 @@ namespace NanoVlm.Engine.Model;
 /// Positions are <c>start .. start+T-1</c> for every row, ignoring padding, as in the reference.
 /// </summary>
 /// <remarks>
-/// Tied weights: with <c>lm_tie_weights</c> there is no <c>head</c> module at all; the logits use
-/// <c>token_embedding.weight</c> directly. That keeps the tie intact through <c>module.to(dtype)</c> (which
+/// Tied weights: with <c>lm_tie_weights</c> the <c>head</c> is a <see cref="TiedLinearHead"/> without parameters; the
+/// logits use <c>token_embedding.weight</c> directly. That keeps the tie intact through <c>module.to(dtype)</c> (which
 /// replaces each field's Parameter separately and would silently untie two fields sharing one). Checkpoints
 /// store that matrix as <c>decoder.head.weight</c>, as the reference's safetensors files do.
 /// </remarks>
@@ -20,7 +20,7 @@ public sealed class LanguageModel : nn.Module
     private readonly RotaryEmbedding rotary_embd;
     private readonly ModuleList<LanguageModelBlock> blocks;
     private readonly RmsNorm norm;
-    private readonly Linear? head;
+    private readonly nn.Module<Tensor, Tensor> head;
 
     public LanguageModel(VlmConfig config) : base(nameof(LanguageModel))
     {
@@ -29,14 +29,16 @@ public sealed class LanguageModel : nn.Module
         blocks = new ModuleList<LanguageModelBlock>(
             Enumerable.Range(0, config.LmNBlocks).Select(_ => new LanguageModelBlock(config)).ToArray());
         norm = new RmsNorm(config.LmHiddenDim, config.LmRmsEps);
-        head = config.LmTieWeights ? null : nn.Linear(config.LmHiddenDim, config.LmVocabSize, hasBias: false);
+        head = config.LmTieWeights
+            ? new TiedLinearHead(() => token_embedding.Weight)
+            : nn.Linear(config.LmHiddenDim, config.LmVocabSize, hasBias: false);
         RegisterComponents();
         InitializeWeights();
     }
 
     public int BlockCount => blocks.Count;
 
-    public bool TiedHead => head is null;
+    public bool TiedHead => head is TiedLinearHead;
 
     public RotaryEmbedding Rotary => rotary_embd;
 
@@ -49,7 +51,7 @@ public sealed class LanguageModel : nn.Module
     public Parameter TokenEmbeddingWeight => token_embedding.Weight;
 
     /// <summary>The head's weight [V, H]: its own matrix when untied, the embedding matrix when tied.</summary>
-    public Parameter HeadWeight => head?.weight ?? token_embedding.Weight;
+    public Parameter HeadWeight => head is Linear untied ? untied.weight! : token_embedding.Weight;
 
     /// <summary>[B, T] ids → [B, T, H] embeddings.</summary>
     public Tensor EmbedTokens(Tensor inputIds) => token_embedding.call(inputIds);
@@ -81,9 +83,7 @@ public sealed class LanguageModel : nn.Module
     }
 
     /// <summary>[..., H] hidden states → [..., V] logits.</summary>
-    public Tensor Head(Tensor hidden) => head is null
-        ? nn.functional.linear(hidden, token_embedding.Weight)
-        : head.call(hidden);
+    public Tensor Head(Tensor hidden) => head.call(hidden);
 
     protected override void Dispose(bool disposing)
     {

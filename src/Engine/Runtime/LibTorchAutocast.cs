@@ -64,6 +64,12 @@ public sealed class LibTorchAutocast
 
     public bool IsEnabledOn(sbyte device) => _isEnabled(device);
 
+    /// <summary>
+    /// Switches autocast on or off for this thread without touching its dtype or nesting (a module pinned to float32
+    /// turns it off for its own forward and back on after).
+    /// </summary>
+    public void SetEnabledOn(sbyte device, bool enabled) => _setEnabled(device, enabled);
+
     /// <summary>Turns autocast on for this thread until the returned scope is disposed.</summary>
     public IDisposable Enter(sbyte device, sbyte scalarType)
     {

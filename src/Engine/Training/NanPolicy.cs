@@ -17,4 +17,11 @@ public enum NanPolicy
     /// stop when the same failure repeats too often.
     /// </summary>
     [JsonStringEnumMemberName("recover")] Recover,
+
+    /// <summary>
+    /// Keep the run's precision: on a precision overflow, roll back and compute the modules the diagnosis named in
+    /// float32 (up to <c>pin_max_modules</c> modules and <c>pin_max_parameter_fraction</c> of the parameters; beyond
+    /// that, widen the precision as <see cref="Recover"/> does). Other failures are handled as under <see cref="Recover"/>.
+    /// </summary>
+    [JsonStringEnumMemberName("pin")] Pin,
 }

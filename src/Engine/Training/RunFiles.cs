@@ -10,7 +10,8 @@ namespace NanoVlm.Engine.Training;
 /// <summary>
 /// The files of a headless run's output folder: <c>run.json</c> (the resolved configuration),
 /// <c>metrics.jsonl</c> (one metrics event per line), <c>events.jsonl</c> (every other event), and TensorBoard
-/// scalars under <c>tb/</c>. Written from the training thread, flushed line by line.
+/// scalars under <c>tb/</c>. Written from the training thread, flushed line by line. A pin event rewrites run.json
+/// with the run's pinned modules, so that the configuration a run folder holds computes as the run does now.
 /// </summary>
 public sealed class RunFiles : ITrainingEventSink, IDisposable
 {
@@ -28,6 +29,8 @@ public sealed class RunFiles : ITrainingEventSink, IDisposable
 
     private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
 
+    private readonly string _directory;
+    private TrainingConfig _config;
     private readonly StreamWriter _metrics;
     private readonly StreamWriter _events;
     private readonly SummaryWriter? _tensorBoard;
@@ -35,8 +38,9 @@ public sealed class RunFiles : ITrainingEventSink, IDisposable
     public RunFiles(string directory, TrainingConfig config, bool tensorBoard = true)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, ConfigFileName),
-            JsonSerializer.Serialize(config with { Model = config.ResolveModel() }, IndentedJson));
+        _directory = directory;
+        _config = config with { Model = config.ResolveModel() };
+        WriteConfig();
         _metrics = new StreamWriter(Path.Combine(directory, MetricsFileName), append: true) { AutoFlush = true };
         _events = new StreamWriter(Path.Combine(directory, EventsFileName), append: true) { AutoFlush = true };
         if (tensorBoard)
@@ -76,7 +80,28 @@ public sealed class RunFiles : ITrainingEventSink, IDisposable
                 WriteProblem = e.Message;
             }
         }
+        if (trainingEvent is PinEvent pins && WriteProblem is null)
+        {
+            _config = _config with { PinnedModules = pins.Pinned };
+            try
+            {
+                WriteConfig();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                WriteProblem = e.Message;
+            }
+        }
         WriteScalars(trainingEvent);
+    }
+
+    /// <summary>run.json, replaced as a whole (a crash mid-write leaves the previous one).</summary>
+    private void WriteConfig()
+    {
+        var path = Path.Combine(_directory, ConfigFileName);
+        var temporary = path + ".partial";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(_config, IndentedJson));
+        File.Move(temporary, path, overwrite: true);
     }
 
     private void WriteScalars(TrainingEvent e)

@@ -24,6 +24,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainingSession _session;
     private readonly CheckpointStore? _store;
     private readonly NanGuard _guard;
+    private readonly FailureSnapshots? _snapshots;
     private string? _lastCheckpoint;
     private int _lastCheckpointStep = -1;
     private int _lastEvaluationStep = -1;
@@ -45,13 +46,19 @@ public sealed class Trainer : IDisposable
         manual_seed(config.Seed);
         var model = CreateModel(config, options, device);
         _session = new TrainingSession(config, model, data, _precisions.Resolve(config.Precision, config.ResolveModel()), device.IsCuda);
+        // A pin that names no module of this model fails the run at once, saying which names would do.
+        _session.PinnableModules.EnsureKnown(config.PinnedModules);
         _store = options.CheckpointDirectory is null ? null : new CheckpointStore(options.CheckpointDirectory);
-        _guard = new NanGuard(config, _precisions);
+        _snapshots = options.FailureDirectory is null ? null : new FailureSnapshots(options.FailureDirectory);
+        _guard = new NanGuard(config, _precisions, _session.PinnableModules);
         if (options.ResumeFrom is not null)
         {
+            var checkpointPins = CheckpointStore.ReadState(options.ResumeFrom).PinnedModules ?? [];
             _session.Restore(options.ResumeFrom, keepHistory: false);
             (_lastCheckpoint, _lastCheckpointStep, _lastEvaluationStep) = (options.ResumeFrom, _session.Step, _session.Step);
             ApplyResumeChanges();
+            var asked = _session.Pins.Modules.Except(checkpointPins, StringComparer.Ordinal).ToArray();
+            if (asked.Length > 0) PublishPins(asked, [], $"resumed with {string.Join(", ", asked)} computed in float32 as asked");
         }
     }
 
@@ -71,6 +78,7 @@ public sealed class Trainer : IDisposable
         {
             if (_session.Step == 0 && _lastCheckpoint is null)
             {
+                if (!_session.Pins.IsEmpty) PublishPins(_session.Pins.Modules, [], "pinned_modules of the configuration");
                 Evaluate();       // the reference evaluates and checkpoints at step 0
                 SaveCheckpoint(); // and it is what a first failure rolls back to
             }
@@ -80,10 +88,10 @@ public sealed class Trainer : IDisposable
                 cancellation.ThrowIfCancellationRequested();
 
                 var started = _session.Clock.Elapsed;
-                var result = OptimizerStep.Run(_session, _options.FaultInjector, HeadroomDue());
+                var result = OptimizerStep.Run(_session, _options.FaultInjector, HeadroomDue(), _snapshots);
                 if (result.Status == StepStatus.Failed)
                 {
-                    var stopped = HandleFailure(result.Diagnosis!);
+                    var stopped = HandleFailure(result.Diagnosis!, result.Snapshot);
                     if (stopped is not null) return stopped;
                     continue;
                 }
@@ -166,9 +174,9 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Applies the NaN policy to a failed step; returns the outcome when the run must stop.</summary>
-    private TrainingOutcome? HandleFailure(NanDiagnosisReport diagnosis)
+    private TrainingOutcome? HandleFailure(NanDiagnosisReport diagnosis, string? snapshot)
     {
-        var decision = _guard.Decide(diagnosis, _session.Precision, _session.MicroBatch, _session.GradAccum, _lastCheckpoint is not null);
+        var decision = _guard.Decide(diagnosis, _session.Precision, _session.MicroBatch, _session.GradAccum, _lastCheckpoint is not null, _session.Pins);
         var failedStep = _session.Step;
         Publish(new AlertEvent
         {
@@ -179,9 +187,12 @@ public sealed class Trainer : IDisposable
             {
                 GuardAction.Stop => "stopped",
                 GuardAction.SkipUpdate => "skipped update",
+                _ when decision.Pin.Count > 0 => "rolled back and pinned",
                 _ => "rolled back",
             } + ": " + decision.Reason,
             Diagnosis = diagnosis,
+            FlightRecorder = _session.Recorder.Enabled ? _session.Recorder.Snapshot() : null,
+            Snapshot = snapshot,
         });
 
         switch (decision.Action)
@@ -193,9 +204,8 @@ public sealed class Trainer : IDisposable
                 _session.Skipped++;
                 return null;
             default:
-                var checkpoint = _lastCheckpoint!;
-                _session.Restore(checkpoint, keepHistory: true);
-                Publish(new RollbackEvent { Step = _session.Step, FromStep = failedStep, ToStep = _session.Step, Checkpoint = checkpoint, Reason = decision.Reason });
+                if (RollBack(failedStep, decision.Reason) is { } unreadable) return Finish(TrainingState.Failed, unreadable, diagnosis);
+                if (decision.Pin.Count > 0) PublishPins(decision.Pin, [], decision.Reason);
                 if (decision.SwitchTo is { } precision)
                 {
                     var from = _session.Precision;
@@ -209,9 +219,67 @@ public sealed class Trainer : IDisposable
                         GradAccum = _session.GradAccum,
                         Reason = decision.Reason,
                     });
+                    // Pins keep parts of a half-precision model in float32; once the run has left fp16 they only cost time.
+                    if (!_session.Pins.IsEmpty && !precision.IsFp16()) PublishPins([], _session.Pins.Modules, $"the run left fp16 for {precision.Label()}");
                 }
                 return null;
         }
+    }
+
+    /// <summary>
+    /// Goes back to the last checkpoint; when it cannot be read (a corrupt or half-deleted file), to the one before it, and
+    /// so on, saying so. Returns why the run cannot go on when no checkpoint can be read, else null.
+    /// </summary>
+    private string? RollBack(int failedStep, string reason)
+    {
+        var candidates = new List<string> { _lastCheckpoint! };
+        if (_store is not null)
+            candidates.AddRange(_store.List().Where(c => c.Step <= _lastCheckpointStep && c.Path != _lastCheckpoint).Reverse().Select(c => c.Path));
+        var unreadable = new List<string>();
+        foreach (var checkpoint in candidates)
+        {
+            try
+            {
+                _session.Restore(checkpoint, keepHistory: true);
+            }
+#pragma warning disable CA1031 // whatever is wrong with a checkpoint's files, the one before it may still be whole
+            catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+            {
+                var problem = $"{Path.GetFileName(checkpoint)} cannot be read ({e.GetType().Name}: {e.Message})";
+                unreadable.Add(problem);
+                Publish(new AlertEvent
+                {
+                    Step = failedStep,
+                    Kind = AlertKind.Checkpoint,
+                    Message = $"Rolling back from step {failedStep}: checkpoint {problem}; trying the one before it.",
+                    Action = "fell back to an earlier checkpoint",
+                });
+                continue;
+            }
+            _session.Recorder.Clear(); // the recorded steps belong to the abandoned branch
+            (_lastCheckpoint, _lastCheckpointStep) = (checkpoint, _session.Step);
+            var fallback = unreadable.Count == 0 ? "" : $" (fell back past {string.Join("; ", unreadable)})";
+            Publish(new RollbackEvent { Step = _session.Step, FromStep = failedStep, ToStep = _session.Step, Checkpoint = checkpoint, Reason = reason + fallback });
+            return null;
+        }
+        return $"no checkpoint could be read to roll back to: {string.Join("; ", unreadable)}.";
+    }
+
+    /// <summary>Pins or unpins modules (computed in float32 from now on) and records it.</summary>
+    private void PublishPins(IReadOnlyList<string> added, IReadOnlyList<string> removed, string reason)
+    {
+        var pins = new ModulePins(_session.Pins.Modules.Except(removed, StringComparer.Ordinal)).With(added);
+        _session.Pins = pins;
+        Publish(new PinEvent
+        {
+            Step = _session.Step,
+            Added = added,
+            Removed = removed,
+            Pinned = pins.Modules,
+            ParameterFraction = _session.PinnableModules.ParameterFraction(pins),
+            Reason = reason,
+        });
     }
 
     private void ReportOverflow(StepResult result) => Publish(new AlertEvent
@@ -258,10 +326,16 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// A headroom warning while fp16 is at stake. Once a run has left fp16 (a recovery's switch to bf16 or fp32) the
+    /// headroom is information only: the chart shows what would overflow in fp16, and nothing is raised. Pinned modules
+    /// compute in float32, so their headroom raises nothing either.
+    /// </summary>
     private void WarnOnHeadroom(StepResult result)
     {
         if (result.Headroom is null) return;
-        var low = result.Headroom.Where(h => h.Fp16Headroom < _config.HeadroomWarnFactor).ToArray();
+        if (!_session.Precision.IsFp16() && _session.PrecisionHistory.Any(p => p.Precision.IsFp16())) return;
+        var low = result.Headroom.Where(h => h.Fp16Headroom < _config.HeadroomWarnFactor && !_session.Pins.Covers(h.Module)).ToArray();
         if (low.Length == 0) return;
         var worst = low[0];
         Publish(new AlertEvent

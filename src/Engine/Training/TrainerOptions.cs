@@ -12,6 +12,9 @@ public sealed record TrainerOptions
     /// <summary>Where checkpoints go; without one there is nothing to roll back to, so <c>recover</c> stops instead.</summary>
     public string? CheckpointDirectory { get; init; }
 
+    /// <summary>Where a failing step's weights and batch are kept for "Replay this step" (<c>RUN/failures</c>); null keeps none.</summary>
+    public string? FailureDirectory { get; init; }
+
     /// <summary>A training checkpoint (folder with <c>trainer_state.json</c>) to continue from exactly.</summary>
     public string? ResumeFrom { get; init; }
 

@@ -83,6 +83,22 @@ public sealed record TrainingConfig
     /// <summary>Under <see cref="NanPolicy.Recover"/>: the same failure this many times stops the run.</summary>
     [JsonPropertyName("max_repeated_failures")] public int MaxRepeatedFailures { get; init; } = 3;
 
+    /// <summary>
+    /// Modules computed in float32 while the rest of the model runs in fp16 or bf16 (names as the NaN diagnosis gives
+    /// them, e.g. <c>decoder.blocks.0.mlp.down_proj</c>; a module pins everything inside it). The <c>pin</c> policy adds
+    /// to them; a run folder's run.json is rewritten with them, so a run started from it computes the same way.
+    /// </summary>
+    [JsonPropertyName("pinned_modules")] public IReadOnlyList<string> PinnedModules { get; init; } = [];
+
+    /// <summary>Under <see cref="NanPolicy.Pin"/>: at most this many modules are pinned; one more switches precision instead.</summary>
+    [JsonPropertyName("pin_max_modules")] public int PinMaxModules { get; init; } = 3;
+
+    /// <summary>Under <see cref="NanPolicy.Pin"/>: pinned modules may hold at most this fraction of the parameters.</summary>
+    [JsonPropertyName("pin_max_parameter_fraction")] public double PinMaxParameterFraction { get; init; } = 0.1;
+
+    /// <summary>The flight recorder keeps this many recent steps for the NaN alert (0 turns it off).</summary>
+    [JsonPropertyName("flight_recorder_steps")] public int FlightRecorderSteps { get; init; } = 16;
+
     /// <summary>Activation headroom measured every N steps; 0 disables it.</summary>
     [JsonPropertyName("headroom_interval")] public int HeadroomInterval { get; init; } = 50;
 
@@ -127,6 +143,11 @@ public sealed record TrainingConfig
         Require(CheckpointInterval >= 0, "checkpoint_interval must not be negative.");
         Require(KeepLastCheckpoints >= 1, "keep_last_checkpoints must be at least 1 (recovery rolls back to it).");
         Require(MaxRepeatedFailures >= 1, "max_repeated_failures must be at least 1.");
+        Require(PinMaxModules >= 1, $"pin_max_modules must be at least 1 (got {PinMaxModules}).");
+        Require(PinMaxParameterFraction is > 0 and <= 1, $"pin_max_parameter_fraction must lie in (0, 1] (got {PinMaxParameterFraction}).");
+        Require(FlightRecorderSteps is >= 0 and <= 1000, $"flight_recorder_steps must lie in 0..1000 (got {FlightRecorderSteps}; 0 turns the recorder off).");
+        Require(PinnedModules is not null && PinnedModules.All(m => !string.IsNullOrWhiteSpace(m)),
+            "pinned_modules must be a list of module names such as decoder.blocks.0.mlp.down_proj (no empty names).");
         Require(HeadroomInterval >= 0 && HeadroomWarnFactor >= 1, "headroom_interval must not be negative and headroom_warn_factor must be at least 1.");
         Require(SpikeFactor > 1 && SpikeWindow >= 3, "spike_factor must exceed 1 and spike_window must be at least 3.");
         problems.AddRange(LossScale.Validate());

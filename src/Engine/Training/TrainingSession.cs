@@ -4,6 +4,7 @@ using NanoVlm.Engine.Training.Checkpoints;
 using NanoVlm.Engine.Training.Data;
 using NanoVlm.Engine.Training.Guard;
 using NanoVlm.Engine.Training.Optimization;
+using NanoVlm.Engine.Training.Precision;
 using static TorchSharp.torch;
 
 namespace NanoVlm.Engine.Training;
@@ -28,6 +29,9 @@ public sealed class TrainingSession : IDisposable
         SpikeDetector = new LossSpikeDetector(config.SpikeFactor, config.SpikeWindow);
         MicroBatch = config.BatchSize;
         GradAccum = config.GradAccum;
+        PinnableModules = new PinnableModules(model);
+        Pins = new ModulePins(config.PinnedModules);
+        Recorder = new FlightRecorder(config.FlightRecorderSteps);
         SetPrecision(precision, "configured");
     }
 
@@ -42,6 +46,15 @@ public sealed class TrainingSession : IDisposable
     public LossSpikeDetector SpikeDetector { get; }
 
     public ComputePrecision Precision { get; private set; }
+
+    /// <summary>Modules computed in float32 inside the run's precision (the <c>pin</c> policy's), kept across rollbacks and in checkpoints.</summary>
+    public ModulePins Pins { get; set; }
+
+    /// <summary>The modules of the model that can be pinned, with their parameter counts.</summary>
+    public PinnableModules PinnableModules { get; }
+
+    /// <summary>The last steps, for the NaN alert.</summary>
+    public FlightRecorder Recorder { get; }
     public int MicroBatch { get; private set; }
     public int GradAccum { get; private set; }
 
@@ -94,6 +107,7 @@ public sealed class TrainingSession : IDisposable
         MicroBatch = MicroBatch,
         GradAccum = GradAccum,
         PrecisionHistory = PrecisionHistory.ToArray(),
+        PinnedModules = Pins.Modules,
         LossScaler = Scaler.Export(),
         OptimizerSteps = Optimizer.StepCount,
         Schedule = new ScheduleState(Config.MaxSteps, Schedule.WarmupSteps, Config.MinLrFraction),
@@ -108,8 +122,9 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// Puts the run back to a checkpoint: weights, optimizer moments, scaler, schedule position, RNG, data position,
-    /// counters and precision. The precision history is kept when <paramref name="keepHistory"/> (rollback), replaced
-    /// otherwise (resume).
+    /// counters and precision. The precision history and the pins are kept when <paramref name="keepHistory"/>
+    /// (rollback: a pin made after the checkpoint is the lesson of the failure), replaced otherwise (resume: the
+    /// checkpoint's pins together with the configuration's).
     /// </summary>
     public void Restore(string checkpointPath, bool keepHistory)
     {
@@ -144,6 +159,7 @@ public sealed class TrainingSession : IDisposable
             // A resume continues the run's history and its training time; a rollback keeps both running.
             PrecisionHistory.Clear();
             PrecisionHistory.AddRange(state.PrecisionHistory);
+            Pins = new ModulePins(Config.PinnedModules).With(state.PinnedModules ?? []);
             ElapsedBefore = (state.ElapsedSeconds ?? 0) - Clock.Elapsed.TotalSeconds;
         }
         using var rng = tensor(Convert.FromBase64String(state.TorchRngState), dtype: ScalarType.Byte);

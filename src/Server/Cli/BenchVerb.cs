@@ -37,6 +37,7 @@ public sealed class BenchVerb : IVerb
         new("profile", null, "only the profile section: where one training step's time goes (vision tower, projector, decoder attention and MLP, LM head and loss, backward, optimizer, data, guard), fp32 and bf16"),
         new("generation", "PRESETS", "only the generation section, for these model presets (comma-separated, e.g. tiny,small,nanoVLM-222M,nanoVLM-460M; random weights)"),
         new("profile-presets", "PRESETS", "model presets of the profile section (comma-separated, default small)"),
+        new("pin", "PRESETS", "only the pinning section: the guarded step of these presets (e.g. fp16-overflow,small) in fp32, fp16, fp16 with one MLP down projection pinned to fp32, bf16 where fast, and fp32 without the flight recorder"),
         new("finetune-one", "SPEC", "one fine-tuning configuration in this process (what --finetune starts): PRESET,PRECISION,BATCH,STEPS,MAXLEN,MAXIMG"),
     ];
 
@@ -48,6 +49,7 @@ public sealed class BenchVerb : IVerb
         if (arguments.GetString("generation") is { } generationPresets) return await GenerationBench.RunAsync(generationPresets, arguments, console, cancellationToken);
         if (arguments.Has("profile")) return await ProfileBench.RunAsync(arguments.GetString("profile-presets") ?? ModelPresets.SmallName, arguments, console, threads, cancellationToken);
         if (arguments.GetString("finetune") is { } presets) return await FineTuneBench.RunAsync(presets, arguments, console, threads, cancellationToken);
+        if (arguments.GetString("pin") is { } pinPresets) return await PinCostBench.RunAsync(pinPresets, arguments, console, threads);
         var machine = MachineFigures.Detect();
         var autoPrecision = new PrecisionPolicy(DeviceCapabilities.Detect(EngineDevice.Resolve("cpu"))).Resolve(PrecisionMode.Auto, ModelPresets.Small());
         var plan = BenchPlan.For(

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using NanoVlm.Client.Services;
 using NanoVlm.Engine.Training.Events;
 
@@ -32,6 +33,13 @@ public static class RunEventMapper
         PrecisionSwitchEvent change => new RunEventInfo(runId, change.Step, change.Time, "precision_switch", RunEventSeverity.Warning,
             $"Precision {change.From} → {change.To}: {change.Reason}",
             Details(("from", change.From), ("to", change.To), ("micro batch", Invariant(change.MicroBatch)), ("gradient accumulation", Invariant(change.GradAccum)))),
+        PinEvent pin => new RunEventInfo(runId, pin.Step, pin.Time, "pin", RunEventSeverity.Warning,
+            pin.Added.Count > 0
+                ? $"Pinned {string.Join(", ", pin.Added)} to float32: {pin.Reason}"
+                : $"Unpinned {string.Join(", ", pin.Removed)}: {pin.Reason}",
+            Details(("pinned", string.Join(", ", pin.Pinned)), ("added", pin.Added.Count > 0 ? string.Join(", ", pin.Added) : null),
+                ("removed", pin.Removed.Count > 0 ? string.Join(", ", pin.Removed) : null),
+                ("parameters in float32", pin.ParameterFraction.ToString("P2", CultureInfo.InvariantCulture)))),
         RollbackEvent rollback => new RunEventInfo(runId, rollback.Step, rollback.Time, "rollback", RunEventSeverity.Warning,
             $"Rolled back from step {rollback.FromStep} to {rollback.ToStep}: {rollback.Reason}",
             Details(("checkpoint", rollback.Checkpoint))),
@@ -61,6 +69,7 @@ public static class RunEventMapper
         AlertKind.Nan => "nan",
         AlertKind.Overflow => "overflow",
         AlertKind.Spike => "spike",
+        AlertKind.Checkpoint => "checkpoint_unreadable",
         _ => "headroom",
     };
 
@@ -79,7 +88,13 @@ public static class RunEventMapper
             if (d.Float32ModuleOutputMaxAbs is { } fp32) details["same module in float32"] = fp32.ToString("G4", CultureInfo.InvariantCulture);
             if (d.LossScale is { } scale) details["loss scale"] = scale.ToString("G4", CultureInfo.InvariantCulture);
             details["samples"] = string.Join(", ", d.SampleIds.Take(8));
+            if (d.PinCandidates.Count > 0) details[PinCandidatesKey] = string.Join(", ", d.PinCandidates);
+            if (d.PinnedModules.Count > 0) details["already pinned"] = string.Join(", ", d.PinnedModules);
+            if (d.DataProblems.Count > 0) details["data problems"] = string.Join("; ", d.DataProblems);
         }
+        if (alert.FlightRecorder is { Count: > 0 } recorder)
+            details[FlightRecorderKey] = JsonSerializer.Serialize(recorder.Select(r => new FlightRecordInfo(r.Step, r.Status, r.Loss, r.GradNorm, r.LossScale,
+                r.Precision, [.. r.Modules.Select(m => new ModuleMaxInfo(m.Module, m.MaxAbs))], r.SampleIds)).ToArray(), FlightRecordInfo.Json);
         if (alert.Headroom is { Count: > 0 } headroom)
         {
             var tightest = headroom.MinBy(h => h.Fp16Headroom)!;
@@ -87,6 +102,12 @@ public static class RunEventMapper
         }
         return details;
     }
+
+    /// <summary>The NaN alert's detail holding the diagnosis's pin candidates, comma-separated (what the <c>pin</c> policy would pin).</summary>
+    public const string PinCandidatesKey = FlightRecordInfo.PinCandidatesKey;
+
+    /// <summary>The NaN alert's detail holding the flight recorder as JSON (<see cref="FlightRecordInfo"/>, oldest first).</summary>
+    public const string FlightRecorderKey = FlightRecordInfo.DetailsKey;
 
     private static Dictionary<string, string> Details(params (string Key, string? Value)[] pairs) =>
         pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!);

@@ -94,6 +94,14 @@ public sealed class NanGuardTests(ITestOutputHelper output)
         var last = events.Of<MetricsEvent>()[^1];
         Assert.Equal(("fp32", 2, 2), (last.Precision, last.MicroBatch, last.GradAccum));
         Assert.Equal(75L * 4, data.Position.Epoch * 64 + data.Position.Samples); // the effective batch is unchanged
+
+        // Quieter after the switch: fp16 headroom is measured and charted still ("would overflow in fp16"), but it raises
+        // no alert once the run computes in fp32.
+        var sinceSwitch = events.Events.SkipWhile(e => e is not PrecisionSwitchEvent).ToArray();
+        Assert.DoesNotContain(sinceSwitch.OfType<AlertEvent>(), a => a.Kind == AlertKind.Headroom);
+        var after = sinceSwitch.OfType<MetricsEvent>().Where(m => m.Headroom is not null).ToArray();
+        Assert.NotEmpty(after);
+        Assert.Contains(after, m => m.Headroom![0].Fp16Headroom < config.HeadroomWarnFactor);
     }
 
     [Theory]

@@ -74,7 +74,8 @@ public sealed class PrecisionPolicyTests
     {
         var refused = Assert.Throws<FormatException>(() => PrecisionPolicy.Parse("fp8", "--precision"));
         Assert.Equal("--precision must be auto, fp32, bf16 or fp16; got 'fp8'.", refused.Message);
-        Assert.Equal("stop, skip or recover", SettingNames.Choices<NanPolicy>());
+        Assert.Equal("stop, skip, recover or pin", SettingNames.Choices<NanPolicy>());
+        Assert.Equal(NanPolicy.Pin, SettingNames.Parse<NanPolicy>("pin", "nan_policy"));
         Assert.Equal(NanPolicy.Skip, SettingNames.Parse<NanPolicy>("skip", "nan_policy"));
         Assert.Equal("fp16-emulated", ComputePrecision.Fp16Emulated.Label());
     }

@@ -34,6 +34,12 @@ internal sealed class SyntheticBatches : ITrainingData
     /// <summary>Training sample indices (within every epoch) whose pixels are NaN: a genuinely bad sample.</summary>
     public HashSet<long> PoisonedSamples { get; } = [];
 
+    /// <summary>Training sample indices whose answer is masked out (no labelled token: an answer cut off by max_length).</summary>
+    public HashSet<long> UnlabelledSamples { get; } = [];
+
+    /// <summary>Training sample indices that are nothing but padding (attention mask all 0, no label): a fully masked attention row.</summary>
+    public HashSet<long> PaddingOnlySamples { get; } = [];
+
     /// <summary>Multiplies every pixel (an "unnormalised images" data bug).</summary>
     public float PixelScale { get; init; } = 1;
 
@@ -54,7 +60,14 @@ internal sealed class SyntheticBatches : ITrainingData
         }
         Position = new DataPosition(epoch, index);
         BatchesServed++;
-        return Collate(samples.Select(s => (s.Epoch * 7919 + s.Index + 1, $"train-{s.Epoch}-{s.Index}", PoisonedSamples.Contains(s.Index))).ToList());
+        var collated = Collate(samples.Select(s => (s.Epoch * 7919 + s.Index + 1, $"train-{s.Epoch}-{s.Index}", PoisonedSamples.Contains(s.Index))).ToList());
+        for (var row = 0; row < samples.Count; row++)
+        {
+            if (UnlabelledSamples.Contains(samples[row].Index) || PaddingOnlySamples.Contains(samples[row].Index))
+                collated.Labels[row].fill_(-100);
+            if (PaddingOnlySamples.Contains(samples[row].Index)) collated.AttentionMask[row].fill_(0);
+        }
+        return collated;
     }
 
     public IEnumerable<TrainingBatch> Validation(int batchSize, int maxBatches)

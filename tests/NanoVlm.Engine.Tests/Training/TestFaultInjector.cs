@@ -1,5 +1,6 @@
 using NanoVlm.Engine.Model;
 using NanoVlm.Engine.Training.Guard;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NanoVlm.Engine.Tests.Training;
@@ -38,7 +39,12 @@ internal sealed class TestFaultInjector : ITrainingFaultInjector
         }
         var layer = (nn.Module<Tensor, Tensor>)model.named_modules().Single(m => m.name == Module).module;
         var value = Value;
-        var hook = layer.register_forward_hook((_, _, output) => full_like(output, value));
+        // output·0 + value rather than a fresh tensor: the loss must still reach the weights for the backward pass.
+        var hook = layer.register_forward_hook((_, _, output) =>
+        {
+            using Scalar zero = 0, planted = value;
+            return output.mul(zero).add(planted);
+        });
         return new Removal(hook.remove);
     }
 

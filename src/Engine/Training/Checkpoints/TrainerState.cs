@@ -28,6 +28,9 @@ public sealed record TrainerState
     [JsonPropertyName("grad_accum")] public required int GradAccum { get; init; }
     [JsonPropertyName("precision_history")] public required IReadOnlyList<PrecisionChange> PrecisionHistory { get; init; }
     [JsonPropertyName("loss_scaler")] public required LossScalerState LossScaler { get; init; }
+
+    /// <summary>Modules computed in float32 inside the run's precision (null in older checkpoints).</summary>
+    [JsonPropertyName("pinned_modules")] public IReadOnlyList<string>? PinnedModules { get; init; }
     [JsonPropertyName("optimizer_steps")] public required long OptimizerSteps { get; init; }
 
     /// <summary>The LR schedule's position is <see cref="Step"/>; its shape is recorded to refuse a mismatched resume.</summary>

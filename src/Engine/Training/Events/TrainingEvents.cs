@@ -11,6 +11,7 @@ namespace NanoVlm.Engine.Training.Events;
 [JsonDerivedType(typeof(AlertEvent), "alert")]
 [JsonDerivedType(typeof(PrecisionSwitchEvent), "precision_switch")]
 [JsonDerivedType(typeof(RollbackEvent), "rollback")]
+[JsonDerivedType(typeof(PinEvent), "pin")]
 [JsonDerivedType(typeof(CheckpointEvent), "checkpoint")]
 [JsonDerivedType(typeof(EvaluationEvent), "evaluation")]
 [JsonDerivedType(typeof(StateChangedEvent), "state")]
@@ -73,6 +74,9 @@ public enum AlertKind
 
     /// <summary>A module's activations came within the warning factor of fp16's largest value.</summary>
     [JsonStringEnumMemberName("headroom")] Headroom,
+
+    /// <summary>A checkpoint could not be read when the run rolled back to it (the run fell back to an earlier one).</summary>
+    [JsonStringEnumMemberName("checkpoint")] Checkpoint,
 }
 
 /// <summary>A warning or failure, with the NaN guard's diagnosis when there is one.</summary>
@@ -88,7 +92,45 @@ public sealed record AlertEvent : TrainingEvent
 
     /// <summary>Headroom alerts: each module below the warning factor with its headroom.</summary>
     [JsonPropertyName("headroom")] public IReadOnlyList<ModuleHeadroom>? Headroom { get; init; }
+
+    /// <summary>
+    /// NaN alerts: the flight recorder's last steps up to and including the failing one, oldest first (empty when the
+    /// recorder is off).
+    /// </summary>
+    [JsonPropertyName("flight_recorder")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FlightRecord>? FlightRecorder { get; init; }
+
+    /// <summary>NaN alerts: the folder holding the failing step's weights and batch, for "Replay this step" (null when none was kept).</summary>
+    [JsonPropertyName("snapshot")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Snapshot { get; init; }
 }
+
+/// <summary>One step as the flight recorder kept it.</summary>
+public sealed record FlightRecord
+{
+    [JsonPropertyName("step")] public required int Step { get; init; }
+
+    /// <summary>"applied", "scale backed off" or "failed".</summary>
+    [JsonPropertyName("status")] public required string Status { get; init; }
+
+    [JsonPropertyName("loss")] public required double Loss { get; init; }
+    [JsonPropertyName("grad_norm")] public required double GradNorm { get; init; }
+    [JsonPropertyName("loss_scale")] public double? LossScale { get; init; }
+    [JsonPropertyName("precision")] public required string Precision { get; init; }
+
+    /// <summary>The largest |output| of the tightest modules (those nearest fp16's limit at the last headroom measurement).</summary>
+    [JsonPropertyName("modules")] public required IReadOnlyList<ModuleMaxAbs> Modules { get; init; }
+
+    /// <summary>Every sample of the step's micro-batches.</summary>
+    [JsonPropertyName("sample_ids")] public required IReadOnlyList<string> SampleIds { get; init; }
+}
+
+/// <summary>The largest |output| of one module in one step (NaN or ∞ when it was non-finite).</summary>
+public sealed record ModuleMaxAbs(
+    [property: JsonPropertyName("module")] string Module,
+    [property: JsonPropertyName("max_abs")] double MaxAbs);
 
 /// <summary>The largest |activation| of one module and its fp16 headroom (65504 / max|a|).</summary>
 public sealed record ModuleHeadroom(
@@ -133,6 +175,18 @@ public sealed record NanDiagnosisReport
     /// <summary>Parameters that were already non-finite (divergence), at most a few names.</summary>
     [JsonPropertyName("non_finite_parameters")] public IReadOnlyList<string> NonFiniteParameters { get; init; } = [];
 
+    /// <summary>
+    /// Precision overflows: the modules that held a value beyond fp16's range (their own output, or an input cast down
+    /// to fp16), which computing in float32 would keep finite: what the <c>pin</c> policy pins.
+    /// </summary>
+    [JsonPropertyName("pin_candidates")] public IReadOnlyList<string> PinCandidates { get; init; } = [];
+
+    /// <summary>The modules that were already computed in float32 when the step failed.</summary>
+    [JsonPropertyName("pinned_modules")] public IReadOnlyList<string> PinnedModules { get; init; } = [];
+
+    /// <summary>What is wrong with the failing batch itself, sample by sample (non-finite pixels, no labelled token, all padding).</summary>
+    [JsonPropertyName("data_problems")] public IReadOnlyList<string> DataProblems { get; init; } = [];
+
     /// <summary>The key that says whether two failures are "the same" (verdict and module).</summary>
     [JsonIgnore] public string Signature => $"{Verdict}|{Module ?? Float32Module ?? (NonFiniteParameters.Count > 0 ? NonFiniteParameters[0] : null) ?? Symptom}";
 }
@@ -157,6 +211,24 @@ public sealed record PrecisionSwitchEvent : TrainingEvent
     [JsonPropertyName("to")] public required string To { get; init; }
     [JsonPropertyName("micro_batch")] public required int MicroBatch { get; init; }
     [JsonPropertyName("grad_accum")] public required int GradAccum { get; init; }
+    [JsonPropertyName("reason")] public required string Reason { get; init; }
+}
+
+/// <summary>Modules were pinned to float32 (or unpinned) while the run keeps its precision.</summary>
+public sealed record PinEvent : TrainingEvent
+{
+    /// <summary>Modules pinned by this event.</summary>
+    [JsonPropertyName("added")] public required IReadOnlyList<string> Added { get; init; }
+
+    /// <summary>Modules no longer pinned (the run left fp16, so pins have nothing to do).</summary>
+    [JsonPropertyName("removed")] public IReadOnlyList<string> Removed { get; init; } = [];
+
+    /// <summary>Every pinned module after this event.</summary>
+    [JsonPropertyName("pinned")] public required IReadOnlyList<string> Pinned { get; init; }
+
+    /// <summary>The share of the model's parameters the pinned modules hold.</summary>
+    [JsonPropertyName("parameter_fraction")] public required double ParameterFraction { get; init; }
+
     [JsonPropertyName("reason")] public required string Reason { get; init; }
 }
 

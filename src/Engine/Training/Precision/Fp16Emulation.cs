@@ -14,8 +14,9 @@ namespace NanoVlm.Engine.Training.Precision;
 /// </summary>
 /// <remarks>
 /// What it does not reproduce: float16 rounding of the weights themselves and float16 accumulation inside a kernel
-/// (GPU kernels accumulate in float32 anyway); the logits of the tied head (a functional matmul) stay float32.
-/// Residual streams, norms, softmax, RoPE and the loss are float32 in a real autocast run too.
+/// (GPU kernels accumulate in float32 anyway). Residual streams, norms, softmax, RoPE and the loss are float32 in a
+/// real autocast run too. Modules pinned to float32 (<see cref="ModulePins"/>) are left unrounded, as autocast leaves
+/// them when it is switched off for their forward.
 /// </remarks>
 public static class Fp16Emulation
 {
@@ -26,13 +27,17 @@ public static class Fp16Emulation
     public static Tensor RoundThroughFp16(Tensor x) =>
         x.dtype == ScalarType.Float32 ? x.to(ScalarType.Float16).to(ScalarType.Float32) : x;
 
-    /// <summary>Installs the rounding on every linear layer and convolution of the model until disposed.</summary>
-    public static IDisposable Attach(VisionLanguageModel model)
+    /// <summary>
+    /// Installs the rounding on every linear layer, convolution and the logits head of the model until disposed, except
+    /// in modules covered by <paramref name="pins"/>.
+    /// </summary>
+    public static IDisposable Attach(VisionLanguageModel model, ModulePins? pins = null)
     {
         var removers = new List<Action>();
-        foreach (var (_, module) in model.named_modules())
+        foreach (var (name, module) in model.named_modules())
         {
-            if (module is Linear or Conv2d && module is nn.Module<Tensor, Tensor> layer)
+            if (pins is not null && pins.Covers(name)) continue;
+            if (module is Linear or Conv2d or TiedLinearHead && module is nn.Module<Tensor, Tensor> layer)
             {
                 removers.Add(layer.register_forward_pre_hook((_, input) => RoundThroughFp16(input)).remove);
                 removers.Add(layer.register_forward_hook((_, _, output) => RoundThroughFp16(output)).remove);

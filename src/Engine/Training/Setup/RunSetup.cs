@@ -128,6 +128,7 @@ public sealed class RunSetup
     internal TrainerOptions TrainerOptions(string folder, LaunchOptions options, AnlsEvaluator? evaluator) => new()
     {
         CheckpointDirectory = Path.Combine(folder, RunFiles.CheckpointsFolder),
+        FailureDirectory = Path.Combine(folder, Guard.FailureSnapshots.FolderName),
         ResumeFrom = Start.Resume?.Checkpoint,
         ResumePrecision = Start.Resume?.Precision is null ? null : Precision,
         ResumeHalvesMicroBatch = Start.Resume?.HalveMicroBatch == true,
