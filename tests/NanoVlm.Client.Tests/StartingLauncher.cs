@@ -16,6 +16,8 @@ internal sealed class StartingLauncher(RecordedRuns runs) : IRunLauncher
 
     public RunRequest DefaultsFor(string preset) => new() { Preset = preset, Steps = 2500 };
 
+    public IReadOnlyList<EngineOption> EngineOptions() => [new("in-process", "In this server (TorchSharp)", true, null)];
+
     public IReadOnlyList<StartChoice> StartChoices() => [new("preset:tiny", "tiny", "Presets (from scratch)", 0)];
 
     public RunRequest DefaultsForInit(string init) => throw new ArgumentException("no models here");

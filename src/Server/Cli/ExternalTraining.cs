@@ -83,7 +83,7 @@ public static class ExternalTraining
             try
             {
                 job = ExternalRunLauncher.Start(plan, onLine: plan.Engine == ExternalEngine.Torchrun ? console.Error.WriteLine : null,
-                    packing: new Progress<Engine.Training.Sources.PackProgress>(p => console.Error.WriteLine(
+                    packing: new Progress<NanoVlm.Engine.Training.Sources.PackProgress>(p => console.Error.WriteLine(
                         string.Create(CultureInfo.InvariantCulture, $"packing {p.Split}: {p.Samples}{(p.Total is { } t ? $"/{t}" : "")}"))),
                     cancellation.Token);
             }
