@@ -186,3 +186,12 @@ def test_the_fp16_loss_scaler_backs_off_grows_and_fails_below_its_floor():
     assert scaler.export() == {"Enabled": True, "Scale": 2.0, "CleanSteps": 0}
     scaler.configure(enabled=False)
     assert scaler.scale == 1 and scaler.update(True) == loss_scaling.APPLY and scaler.update(False) == loss_scaling.BELOW_MINIMUM
+
+
+def test_a_run_json_with_pinned_modules_is_refused_with_what_to_do():
+    from nanovlm_distributed.training.config import TrainingConfig
+    config = TrainingConfig.from_dict({"pinned_modules": ["decoder.blocks.0.mlp.down_proj"], "nan_policy": "pin"})
+    problems = config.validate()
+    assert any(p.startswith("pinned_modules:") and "in-process engine" in p for p in problems)
+    assert any("nan_policy" in p and "'pin'" in p for p in problems)
+    assert TrainingConfig().validate() == [] and TrainingConfig().flight_recorder_steps == 0

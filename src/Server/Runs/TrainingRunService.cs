@@ -239,6 +239,9 @@ public sealed partial class TrainingRunService(
     {
         private int _skipped;
         private double? _trainingSeconds;
+
+        /// <summary>The newest step trained: summaries are throttled, so the last one may lag the last metric.</summary>
+        private MetricsEvent? _lastMetrics;
         private DateTime _lastSummary = DateTime.MinValue;
 
         public void Publish(TrainingEvent trainingEvent)
@@ -249,6 +252,7 @@ public sealed partial class TrainingRunService(
                     var sample = RunEventMapper.ToSample(m, m.Skipped > _skipped);
                     _skipped = m.Skipped;
                     _trainingSeconds = m.ElapsedSeconds;
+                    _lastMetrics = m;
                     service.Metrics.Enqueue(runId, [sample]);
                     service.Publisher.Publish(new RunUpdate.Metrics(runId, [sample]));
                     if (RunEventMapper.ToHeadroom(m, headroomWarnFactor) is { } headroom)
@@ -291,6 +295,12 @@ public sealed partial class TrainingRunService(
                         r.Status = RunEventMapper.ToStatus(state.State);
                         if (state.State == TrainingState.Running) r.StartedAt ??= DateTime.UtcNow;
                         r.TrainingSeconds = _trainingSeconds ?? r.TrainingSeconds;
+                        if (_lastMetrics is { } last)
+                        {
+                            // A run that ends between two throttled summaries still reports the step it ended at.
+                            r.Step = last.Step;
+                            r.Precision = last.Precision;
+                        }
                     }));
                     break;
                 case PrecisionSwitchEvent change:

@@ -76,6 +76,12 @@ class TrainingConfig:
     spike_factor: float = 3
     spike_window: int = 20
     loss_scale: LossScaleConfig = field(default_factory=LossScaleConfig)
+    # The C# engine's pin policy and flight recorder. This engine does neither: it refuses pins (nan_policy "pin" is
+    # not among NAN_POLICIES) and records 0 recorder steps, so a run.json it writes says what it did.
+    pinned_modules: list[str] = field(default_factory=list)
+    pin_max_modules: int = 3
+    pin_max_parameter_fraction: float = 0.1
+    flight_recorder_steps: int = 0
     # Not in the C# TrainingConfig (its reader ignores them): processes that share the run (1 for the in-process engine),
     # and the shard folder this engine reads (`data` names what the shards were packed from).
     world_size: int = 1
@@ -114,6 +120,8 @@ class TrainingConfig:
                 problems.append(message)
 
         require(self.precision in PRECISION_MODES, f"precision must be one of {', '.join(PRECISION_MODES)} (got {self.precision!r}).")
+        require(not self.pinned_modules, "pinned_modules: the PyTorch engine computes no module apart in fp32; "
+                "continue this run on the in-process engine, or clear pinned_modules and use nan_policy recover.")
         require(self.nan_policy in NAN_POLICIES, f"nan_policy must be one of {', '.join(NAN_POLICIES)} (got {self.nan_policy!r}).")
         require(self.max_steps > 0, f"max_steps must be positive (got {self.max_steps}).")
         require(self.batch_size > 0, f"batch_size must be positive (got {self.batch_size}).")

@@ -89,6 +89,7 @@ class Session:
             "micro_batch": self.global_micro_batch,
             "grad_accum": self.grad_accum,
             "precision_history": list(self.precision_history),
+            "pinned_modules": [],  # this engine pins nothing (see TrainingConfig.pinned_modules)
             "loss_scaler": self.scaler.export(),
             "optimizer_steps": self.optimizer.step_count,
             "schedule": {"max_steps": self.config.max_steps, "warmup_steps": self.schedule.warmup_steps,
